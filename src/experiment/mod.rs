@@ -1,0 +1,197 @@
+//! Replications, their summary across seeds, and the `run` experiment.
+
+pub mod stats;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::Result;
+use crate::output;
+use crate::scenario::Scenario;
+use crate::sim::{ReplicationResult, run_replication};
+
+use stats::{Estimate, annual_growth, estimate};
+
+/// Per-replication values of every summary measure, in output order.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub names: Vec<String>,
+    /// `per_replication[r][k]`: measure k of replication r (`None` if
+    /// undefined, e.g. no SME applied in the whole run).
+    pub per_replication: Vec<Vec<Option<f64>>>,
+    pub estimates: Vec<Option<Estimate>>,
+}
+
+impl Summary {
+    /// Summarises replications: each metric's ratio of sums over the
+    /// reported months, plus `export_growth_annual` (compound annual growth
+    /// of monthly exports, from an OLS fit of their log) and `exports_total`.
+    pub fn new(results: &[ReplicationResult]) -> Self {
+        let metric_names: Vec<&str> = results.first().map(|r| r.names.clone()).unwrap_or_default();
+        let mut names: Vec<String> = metric_names.iter().map(|n| n.to_string()).collect();
+        names.push("export_growth_annual".to_string());
+        names.push("exports_total".to_string());
+        let exports = metric_names.iter().position(|&n| n == "exports");
+        let per_replication: Vec<Vec<Option<f64>>> = results
+            .iter()
+            .map(|r| {
+                let mut row: Vec<Option<f64>> = (0..metric_names.len())
+                    .map(|k| {
+                        let (num, den) = r
+                            .months
+                            .iter()
+                            .fold((0.0, 0.0), |(n, d), m| (n + m.values[k].num, d + m.values[k].den));
+                        let scale = r.months.first().map_or(1.0, |m| m.values[k].scale);
+                        (den != 0.0).then(|| scale * num / den)
+                    })
+                    .collect();
+                let series: Vec<f64> = exports
+                    .map(|k| r.months.iter().map(|m| m.values[k].num).collect())
+                    .unwrap_or_default();
+                row.push(annual_growth(&series));
+                row.push(exports.map(|_| series.iter().sum()));
+                row
+            })
+            .collect();
+        let estimates = (0..names.len())
+            .map(|k| {
+                let values: Vec<f64> = per_replication.iter().filter_map(|row| row[k]).collect();
+                estimate(&values)
+            })
+            .collect();
+        Summary {
+            names,
+            per_replication,
+            estimates,
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Estimate> {
+        let k = self.names.iter().position(|n| n == name)?;
+        self.estimates[k].as_ref()
+    }
+}
+
+/// The outcome of `tradefin run`.
+#[derive(Debug)]
+pub struct RunReport {
+    pub name: String,
+    pub firms: u64,
+    pub months_simulated: u64,
+    pub replications: u64,
+    pub elapsed: Duration,
+    pub summary: Summary,
+}
+
+/// Metrics shown on the console after a run.
+pub const HEADLINE: [&str; 12] = [
+    "approval_rate_sme",
+    "approval_rate_large",
+    "discouraged_share_sme",
+    "financing_gap_share",
+    "exports",
+    "export_growth_annual",
+    "exports_sme_share",
+    "exporter_share",
+    "lost_export_orders",
+    "firm_default_rate",
+    "npl_ratio",
+    "bank_capital_ratio",
+];
+
+impl RunReport {
+    /// Firms × simulated months (burn-in included) × replications per second.
+    pub fn throughput_line(&self) -> String {
+        let firm_months = (self.firms * self.months_simulated * self.replications) as f64;
+        let seconds = self.elapsed.as_secs_f64().max(1e-9);
+        format!(
+            "throughput: {:.1} M firm-months/s ({} firms × {} months × {} replications in {:.1} s)",
+            firm_months / seconds / 1e6,
+            self.firms,
+            self.months_simulated,
+            self.replications,
+            seconds
+        )
+    }
+
+    /// The headline metrics with 95 % confidence intervals.
+    pub fn console_summary(&self) -> String {
+        let mut out = format!(
+            "{}: {} replications\n{:<24} {:>14}  {:>29}\n",
+            self.name, self.replications, "metric", "mean", "95% CI"
+        );
+        for name in HEADLINE {
+            let _ = match self.summary.get(name) {
+                Some(e) => match (e.ci_low, e.ci_high) {
+                    (Some(lo), Some(hi)) => writeln!(
+                        out,
+                        "{name:<24} {:>14}  [{:>12}, {:>12}]",
+                        fmt_num(e.mean),
+                        fmt_num(lo),
+                        fmt_num(hi)
+                    ),
+                    _ => writeln!(out, "{name:<24} {:>14}", fmt_num(e.mean)),
+                },
+                None => writeln!(out, "{name:<24} {:>14}", "n/a"),
+            };
+        }
+        out
+    }
+}
+
+/// Four significant digits for shares, thousands grouped for levels.
+fn fmt_num(x: f64) -> String {
+    if x.abs() >= 1000.0 {
+        let s = format!("{:.0}", x.abs());
+        let mut grouped = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if x < 0.0 { format!("-{grouped}") } else { grouped }
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// Runs every replication of `s` in parallel (results are identical for
+/// any number of threads) and returns them in replication order.
+pub fn run_replications(s: &Scenario) -> Vec<ReplicationResult> {
+    let n = s.simulation.replications as u64;
+    let bar = ProgressBar::new(n).with_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications, {elapsed}")
+            .expect("a valid progress template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(s.name.clone());
+    let results = (0..s.simulation.replications)
+        .into_par_iter()
+        .progress_with(bar.clone())
+        .map(|r| run_replication(s, r))
+        .collect();
+    bar.finish_and_clear();
+    results
+}
+
+/// `tradefin run`: all replications of one scenario, summarised and written
+/// to `out`.
+pub fn run_scenario(s: &Scenario, out: &Path) -> Result<RunReport> {
+    let started = Instant::now();
+    let results = run_replications(s);
+    let summary = Summary::new(&results);
+    output::write_run(out, s, &results, &summary)?;
+    Ok(RunReport {
+        name: s.name.clone(),
+        firms: s.simulation.firms as u64,
+        months_simulated: (s.simulation.burn_in_months + s.simulation.months) as u64,
+        replications: s.simulation.replications as u64,
+        elapsed: started.elapsed(),
+        summary,
+    })
+}

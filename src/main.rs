@@ -1,0 +1,156 @@
+//! The `tradefin` command line: parse arguments, call the library, print
+//! errors once. Exit codes: 0 ok, 1 failure at run time, 2 bad input.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use tradefin::scenario::{self, Override};
+
+#[derive(Parser)]
+#[command(
+    name = "tradefin",
+    version,
+    about = "Agent-based simulation of trade finance for exporting SMEs, banks and the state",
+    long_about = "Agent-based simulation of trade finance for exporting SMEs, banks and the state.\n\n\
+        Without a command, runs the built-in baseline with a few replications.\n\
+        Scenario arguments are a JSON file or the name of a built-in scenario \
+        (see `tradefin scenarios`).",
+    after_help = "Examples:\n  tradefin run baseline --replications 8\n  \
+        tradefin run baseline --set banks.search_breadth=3 --out results/h3\n  \
+        tradefin check scenarios/baseline.json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one scenario over several replications and write its results.
+    #[command(after_help = "Examples:\n  tradefin run baseline\n  \
+        tradefin run my_policy.json --replications 20 --seed 7\n  \
+        tradefin run baseline --set world.foreign_demand.trend_annual=0.05 --out results/slow")]
+    Run(RunArgs),
+    /// Validate a scenario and print it fully resolved (defaults, extends, --set).
+    #[command(after_help = "Example:\n  tradefin check my_policy.json --set simulation.firms=2000")]
+    Check {
+        /// Scenario file or built-in name.
+        scenario: String,
+        #[command(flatten)]
+        overrides: OverrideArgs,
+    },
+    /// List the built-in scenarios with their descriptions.
+    Scenarios,
+}
+
+#[derive(Args)]
+struct OverrideArgs {
+    /// Override one parameter, e.g. `--set banks.types[0].count=2`; VALUE is
+    /// JSON, or a string if it is not valid JSON. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Scenario file or built-in name.
+    scenario: String,
+    /// Number of replications (overrides simulation.replications).
+    #[arg(long)]
+    replications: Option<u64>,
+    /// Scenario seed (overrides simulation.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Reported months (overrides simulation.months).
+    #[arg(long)]
+    months: Option<u64>,
+    /// Number of firms (overrides simulation.firms).
+    #[arg(long)]
+    firms: Option<u64>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+    /// Output directory (default: results/<scenario name>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match try_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("tradefin: {err:#}");
+            let bad_input = err.chain().any(|cause| {
+                cause
+                    .downcast_ref::<tradefin::Error>()
+                    .is_some_and(|e| e.is_input())
+            });
+            ExitCode::from(if bad_input { 2 } else { 1 })
+        }
+    }
+}
+
+fn try_main(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => run(RunArgs {
+            scenario: "baseline".to_string(),
+            replications: Some(4),
+            seed: None,
+            months: None,
+            firms: None,
+            overrides: OverrideArgs { set: Vec::new() },
+            out: None,
+        }),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Check { scenario, overrides }) => {
+            let overrides = parse_overrides(&overrides.set, &[])?;
+            let resolved = scenario::load(&scenario, &overrides)?;
+            println!("{}", serde_json::to_string_pretty(&resolved)?);
+            Ok(())
+        }
+        Some(Command::Scenarios) => {
+            for builtin in scenario::builtins()? {
+                println!("{:<24} {}", builtin.name, builtin.description);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `--replications` and friends are shorthands for `--set simulation.*`, so
+/// they are validated exactly like scenario values.
+fn parse_overrides(set: &[String], shorthands: &[(&str, Option<u64>)]) -> anyhow::Result<Vec<Override>> {
+    let mut overrides: Vec<Override> = shorthands
+        .iter()
+        .filter_map(|(path, value)| value.map(|v| Override::new(path, &v.to_string())))
+        .collect();
+    for text in set {
+        overrides.push(Override::parse(text)?);
+    }
+    Ok(overrides)
+}
+
+fn run(args: RunArgs) -> anyhow::Result<()> {
+    let overrides = parse_overrides(
+        &args.overrides.set,
+        &[
+            ("simulation.replications", args.replications),
+            ("simulation.seed", args.seed),
+            ("simulation.months", args.months),
+            ("simulation.firms", args.firms),
+        ],
+    )?;
+    let resolved = scenario::load(&args.scenario, &overrides)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("results").join(&resolved.name));
+    let report = tradefin::experiment::run_scenario(&resolved, &out)
+        .with_context(|| format!("running scenario '{}'", resolved.name))?;
+    print!("{}", report.console_summary());
+    println!("wrote {}", out.display());
+    println!("{}", report.throughput_line());
+    Ok(())
+}

@@ -1,0 +1,288 @@
+//! Firm state and the rules that depend on one firm only.
+
+use super::size::SizeClass;
+use crate::scenario::CreditQuality;
+
+/// Longest receivable term (scenario terms ≤ 4).
+pub const MAX_TERM_MONTHS: u32 = 4;
+/// Longest loan tenor (working-capital tenors ≤ 6).
+pub const MAX_TENOR_MONTHS: u32 = 6;
+/// Months the due book looks ahead, plus the current one.
+pub const DUE_SLOTS: usize = MAX_TENOR_MONTHS as usize + 1;
+
+/// No guarantee group.
+pub const NO_GROUP: u32 = u32::MAX;
+/// Never defaulted.
+pub const NEVER: u32 = u32::MAX;
+
+/// What falls due in one month: receivables from buyers and loans to banks.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DueMonth {
+    /// Face value of receivables due (kUSD).
+    pub face: f64,
+    /// The part buyers will actually pay (drawn when the order was shipped;
+    /// hidden from firms and banks, who only know default probabilities).
+    pub good: f64,
+    /// Face value of LC receivables.
+    pub lc_face: f64,
+    /// The LC part that will be paid.
+    pub lc_good: f64,
+    /// Owed to banks on LC-backed loans due that month; paid first from the
+    /// LC proceeds, which are assigned to the bank.
+    pub lc_owed: f64,
+    /// Owed on working-capital loans due that month, and the collateral
+    /// pledged for them.
+    pub loan_owed: f64,
+    pub loan_pledged: f64,
+}
+
+/// Dues by month, in a ring buffer indexed by simulation month.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dues {
+    slots: [DueMonth; DUE_SLOTS],
+}
+
+impl Dues {
+    pub fn slot(&self, month: u32) -> &DueMonth {
+        &self.slots[month as usize % DUE_SLOTS]
+    }
+
+    pub fn slot_mut(&mut self, month: u32) -> &mut DueMonth {
+        &mut self.slots[month as usize % DUE_SLOTS]
+    }
+
+    /// Removes and returns what falls due in `month`.
+    pub fn take(&mut self, month: u32) -> DueMonth {
+        std::mem::take(self.slot_mut(month))
+    }
+
+    /// Receivables at face value.
+    pub fn receivables_total(&self) -> f64 {
+        self.slots.iter().map(|s| s.face).sum()
+    }
+
+    /// Cash a firm sets aside now for working-capital loans due in the
+    /// next `horizon` months (this one included), counting on `1 − prudence`
+    /// of the receivables it keeps by then:
+    /// `max over h of Σ_{k≤h} (loan_owed − (1−prudence)·(face − lc_owed))`.
+    pub fn reserve(&self, month: u32, horizon: u32, prudence: f64) -> f64 {
+        let mut cumulative = 0.0;
+        let mut worst: f64 = 0.0;
+        for k in 0..=horizon.min(MAX_TENOR_MONTHS) {
+            let d = self.slot(month + k);
+            cumulative += d.loan_owed - (1.0 - prudence) * (d.face - d.lc_owed);
+            worst = worst.max(cumulative);
+        }
+        worst
+    }
+}
+
+/// One firm. Lives at a fixed index in a dense vector; an exited firm's slot
+/// is reused by an entrant.
+#[derive(Debug, Clone, Default)]
+pub struct Firm {
+    // --- fixed at birth
+    /// Productivity φ ~ Pareto(1, k).
+    pub productivity: f64,
+    /// Steady-state monthly capacity, kUSD at demand index 1: ∝ φ^(σ−1).
+    pub potential_kusd: f64,
+    /// Monthly revenue per employee, kUSD.
+    pub revenue_per_employee_kusd: f64,
+    /// Gross margin on domestic sales (export margin also depends on FX).
+    pub margin: f64,
+    /// Share of capacity sold abroad when exporting.
+    pub export_intensity: f64,
+    /// Management quality m ∈ [0, 1].
+    pub management: f64,
+    /// Cash kept before paying out profits, months of production cost.
+    pub cash_target_months: f64,
+    /// Permanent, unobserved part of creditworthiness.
+    pub hidden_quality: f64,
+    /// Export orders a month.
+    pub orders_per_month: u32,
+    /// Counts the firms that have lived in this slot; keys entrants' streams.
+    pub generation: u32,
+
+    // --- evolving
+    /// Monthly capacity at demand index 1, kUSD.
+    pub capacity_kusd: f64,
+    pub cash_kusd: f64,
+    /// Pledgeable fixed assets, kUSD.
+    pub fixed_assets_kusd: f64,
+    /// Part of the fixed assets pledged to banks.
+    pub pledged_kusd: f64,
+    /// Owed to banks on all loans (principal and interest), kUSD.
+    pub debt_kusd: f64,
+    /// Owed on loans not backed by LCs (working capital), kUSD.
+    pub debt_general_kusd: f64,
+    /// Receivables and loans by the month they fall due.
+    pub dues: Dues,
+    pub age_months: u32,
+    pub relationship_months: u32,
+    /// Months since the firm last defaulted, or `NEVER`.
+    pub months_since_default: u32,
+    /// The bank it defaulted with (knows it even without a credit bureau).
+    pub defaulted_with_bank: u16,
+    pub main_bank: u16,
+    /// Guarantee group, or `NO_GROUP`.
+    pub group: u32,
+    pub size_class: SizeClass,
+    pub exporter: bool,
+    /// Decided to enter export markets; pays the sunk cost when financed.
+    pub entry_pending: bool,
+    /// Covered by the credit bureau (set by the bureau agent).
+    pub bureau_covered: bool,
+    pub alive: bool,
+    /// Winding down: takes no orders, collects receivables, repays, exits.
+    pub closing: bool,
+    /// Believed probability that a request is approved.
+    pub belief: f64,
+    pub negative_equity_months: u32,
+    /// Consecutive months with export orders lost for lack of finance.
+    pub lost_export_months: u32,
+}
+
+impl Firm {
+    pub fn is_sme(&self) -> bool {
+        self.size_class.is_sme()
+    }
+
+    pub fn in_group(&self) -> bool {
+        self.group != NO_GROUP
+    }
+
+    pub fn employees(&self) -> f64 {
+        self.capacity_kusd / self.revenue_per_employee_kusd
+    }
+
+    /// Share of sales exported this month (0 for non-exporters).
+    pub fn export_share(&self) -> f64 {
+        if self.exporter { self.export_intensity } else { 0.0 }
+    }
+
+    /// Expected monthly sales given the demand indices.
+    pub fn expected_sales(&self, domestic_demand: f64, foreign_demand: f64) -> f64 {
+        let x = self.export_share();
+        self.capacity_kusd * ((1.0 - x) * domestic_demand + x * foreign_demand)
+    }
+
+    /// Book equity: cash, receivables at face and fixed assets, less debt.
+    pub fn equity(&self) -> f64 {
+        self.cash_kusd + self.dues.receivables_total() + self.fixed_assets_kusd - self.debt_kusd
+    }
+
+    pub fn free_collateral(&self) -> f64 {
+        (self.fixed_assets_kusd - self.pledged_kusd).max(0.0)
+    }
+
+    /// True creditworthiness z: a fixed index of productivity, management,
+    /// liquidity, leverage and age (DESIGN.md §4, phase 5).
+    pub fn credit_quality(&self, w: &CreditQuality, monthly_cost: f64, monthly_sales: f64) -> f64 {
+        let liquidity = if monthly_cost > 0.0 {
+            (self.cash_kusd / monthly_cost).min(3.0)
+        } else {
+            3.0
+        };
+        let leverage = if monthly_sales > 0.0 {
+            self.debt_kusd / (12.0 * monthly_sales)
+        } else {
+            0.0
+        };
+        w.intercept
+            + w.productivity_weight * self.productivity.ln()
+            + w.management_weight * (self.management - 0.5)
+            + w.liquidity_weight * liquidity
+            - w.leverage_weight * leverage
+            + w.age_weight * (1.0 + self.age_months as f64 / 12.0).ln()
+            + self.hidden_quality
+    }
+}
+
+/// Annual probability to monthly: 1 − (1 − p)^(1/12).
+pub fn monthly_probability(annual: f64) -> f64 {
+    1.0 - (1.0 - annual.clamp(0.0, 1.0)).powf(1.0 / 12.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_buffer_keeps_months_apart() {
+        let mut r = Dues::default();
+        for due in 1..=6 {
+            r.slot_mut(10 + due).face = due as f64;
+        }
+        assert_eq!(r.receivables_total(), 21.0);
+        assert_eq!(r.take(11).face, 1.0);
+        assert_eq!(r.take(11).face, 0.0);
+        // Month 18 reuses month 11's slot, which is now empty.
+        r.slot_mut(18).face = 7.0;
+        assert_eq!(r.slot(16).face, 6.0);
+        assert_eq!(r.receivables_total(), 20.0 + 7.0);
+    }
+
+    /// Loans of 100 due now and 50 next month; receipts of 60 now (10 of
+    /// them assigned to an LC loan) and 20 next month; firms count on 80 %.
+    #[test]
+    fn reserve_covers_the_worst_cumulative_shortfall() {
+        let mut r = Dues::default();
+        *r.slot_mut(5) = DueMonth {
+            face: 60.0,
+            lc_owed: 10.0,
+            loan_owed: 100.0,
+            ..DueMonth::default()
+        };
+        *r.slot_mut(6) = DueMonth {
+            face: 20.0,
+            loan_owed: 50.0,
+            ..DueMonth::default()
+        };
+        // Now: 100 − 0.8·50 = 60; through next month: 60 + 50 − 0.8·20 = 94.
+        assert!((r.reserve(5, 0, 0.2) - 60.0).abs() < 1e-12);
+        assert!((r.reserve(5, 1, 0.2) - 94.0).abs() < 1e-12);
+        assert!((r.reserve(5, 1, 0.0) - 80.0).abs() < 1e-12);
+        // Receipts exceeding loans never make the reserve negative.
+        assert_eq!(r.reserve(7, 2, 0.0), 0.0);
+    }
+
+    #[test]
+    fn credit_quality_is_the_weighted_index() {
+        let firm = Firm {
+            productivity: std::f64::consts::E,
+            management: 0.7,
+            cash_kusd: 50.0,
+            debt_kusd: 120.0,
+            age_months: 12,
+            hidden_quality: 0.25,
+            ..Firm::default()
+        };
+        let w = CreditQuality {
+            productivity_weight: 1.0,
+            management_weight: 2.0,
+            liquidity_weight: 0.5,
+            leverage_weight: 1.0,
+            age_weight: 1.0,
+            idiosyncratic_sd: 0.0,
+            intercept: -1.0,
+        };
+        // −1 + 1·1 + 2·0.2 + 0.5·(50/100) − 1·120/(12·100) + ln 2 + 0.25
+        let expected = -1.0 + 1.0 + 0.4 + 0.25 - 0.1 + 2f64.ln() + 0.25;
+        assert!((firm.credit_quality(&w, 100.0, 100.0) - expected).abs() < 1e-12);
+        // Liquidity is capped at three months of cost.
+        let rich = Firm {
+            cash_kusd: 1e6,
+            ..firm.clone()
+        };
+        let capped = expected - 0.25 + 1.5;
+        assert!((rich.credit_quality(&w, 100.0, 100.0) - capped).abs() < 1e-12);
+    }
+
+    #[test]
+    fn monthly_probability_compounds_to_annual() {
+        let m = monthly_probability(0.12);
+        assert!(((1.0 - m).powi(12) - 0.88).abs() < 1e-12);
+        assert_eq!(monthly_probability(0.0), 0.0);
+        assert_eq!(monthly_probability(1.0), 1.0);
+    }
+}

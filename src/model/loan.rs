@@ -1,0 +1,23 @@
+//! Loans: records with ids, never pointers (STYLE.md, state and data layout).
+
+use super::product::ProductKind;
+
+/// One outstanding loan. Principal and interest are repaid at maturity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loan {
+    pub principal: f64,
+    /// Principal plus interest due at maturity, kUSD.
+    pub owed: f64,
+    /// Collateral pledged, kUSD (released when repaid).
+    pub pledged: f64,
+    /// Risk-weighted amount booked against the bank's capital.
+    pub rwa: f64,
+    pub firm: u32,
+    /// Simulation month in which it falls due.
+    pub due: u32,
+    pub bank: u16,
+    pub product: ProductKind,
+    /// Score bucket at origination, for the bank's learning.
+    pub bucket: u8,
+    pub sme: bool,
+}

@@ -1,0 +1,181 @@
+//! Result files (DESIGN.md §8). Every file is written under a temporary
+//! name and renamed when complete, so an interrupted run never leaves a
+//! half-written file under a final name. Files hold no timestamps or host
+//! names: identical runs give identical bytes.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::experiment::Summary;
+use crate::scenario::Scenario;
+use crate::sim::ReplicationResult;
+use crate::{Error, Result};
+
+/// Version and commit of the program that wrote a result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Provenance {
+    pub version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git_commit: Option<&'static str>,
+}
+
+impl Provenance {
+    pub fn current() -> Self {
+        Provenance {
+            version: env!("CARGO_PKG_VERSION"),
+            git_commit: option_env!("TRADEFIN_GIT_COMMIT"),
+        }
+    }
+}
+
+/// `scenario.json`: the resolved scenario, loadable as it is, with the
+/// program's provenance under the reserved key `tradefin`.
+#[derive(Serialize)]
+struct ResolvedScenario<'a> {
+    tradefin: Provenance,
+    #[serde(flatten)]
+    scenario: &'a Scenario,
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{file_name}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    };
+    if let Err(e) = write() {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(&tmp, e));
+    }
+    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+fn csv_bytes(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    rows(&mut w).expect("CSV into memory");
+    w.into_inner().expect("CSV into memory")
+}
+
+/// A number as CSV/JSON text: shortest round-trip form, empty if undefined.
+fn cell(x: Option<f64>) -> String {
+    x.map_or_else(String::new, |v| format!("{v}"))
+}
+
+/// `timeseries.csv`: one row per (replication, month), one column per metric.
+pub fn timeseries_csv(results: &[ReplicationResult]) -> Vec<u8> {
+    csv_bytes(|w| {
+        let names = results.first().map(|r| r.names.clone()).unwrap_or_default();
+        w.write_record(["replication", "month"].into_iter().chain(names.iter().copied()))?;
+        for r in results {
+            for m in &r.months {
+                let mut row = vec![r.replication.to_string(), m.date.to_string()];
+                row.extend(m.values.iter().map(|v| cell(v.get())));
+                w.write_record(&row)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `summary.csv`: metric, mean, sd, ci_low, ci_high, n.
+pub fn summary_csv(summary: &Summary) -> Vec<u8> {
+    csv_bytes(|w| {
+        w.write_record(["metric", "mean", "sd", "ci_low", "ci_high", "n"])?;
+        for (name, e) in summary.names.iter().zip(&summary.estimates) {
+            let row = match e {
+                Some(e) => [
+                    name.clone(),
+                    cell(Some(e.mean)),
+                    cell(e.sd),
+                    cell(e.ci_low),
+                    cell(e.ci_high),
+                    e.n.to_string(),
+                ],
+                None => [
+                    name.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    "0".into(),
+                ],
+            };
+            w.write_record(&row)?;
+        }
+        Ok(())
+    })
+}
+
+#[derive(Serialize)]
+struct SummaryRow<'a> {
+    metric: &'a str,
+    mean: Option<f64>,
+    sd: Option<f64>,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+    n: usize,
+}
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    scenario: &'a str,
+    replications: usize,
+    complete: bool,
+    metrics: Vec<SummaryRow<'a>>,
+}
+
+/// `summary.json`: the same rows as `summary.csv`, `null` where undefined.
+pub fn summary_json(name: &str, summary: &Summary) -> Vec<u8> {
+    let metrics = summary
+        .names
+        .iter()
+        .zip(&summary.estimates)
+        .map(|(metric, e)| SummaryRow {
+            metric,
+            mean: e.map(|e| e.mean),
+            sd: e.and_then(|e| e.sd),
+            ci_low: e.and_then(|e| e.ci_low),
+            ci_high: e.and_then(|e| e.ci_high),
+            n: e.map_or(0, |e| e.n),
+        })
+        .collect();
+    let doc = SummaryJson {
+        scenario: name,
+        replications: summary.per_replication.len(),
+        complete: true,
+        metrics,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc).expect("JSON into memory");
+    bytes.push(b'\n');
+    bytes
+}
+
+pub fn scenario_json(s: &Scenario) -> Vec<u8> {
+    let doc = ResolvedScenario {
+        tradefin: Provenance::current(),
+        scenario: s,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc).expect("JSON into memory");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Writes a run's files into `out` (created if needed).
+pub fn write_run(out: &Path, s: &Scenario, results: &[ReplicationResult], summary: &Summary) -> Result<()> {
+    fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    write_atomic(&out.join("scenario.json"), &scenario_json(s))?;
+    write_atomic(&out.join("timeseries.csv"), &timeseries_csv(results))?;
+    write_atomic(&out.join("summary.csv"), &summary_csv(summary))?;
+    write_atomic(&out.join("summary.json"), &summary_json(&s.name, summary))?;
+    Ok(())
+}

@@ -1,0 +1,1004 @@
+//! Range and consistency checks on a deserialized scenario: every range
+//! written in the doc comments of `params.rs`, plus the rules that tie
+//! fields together. Types (whole numbers, known keys, month format) are
+//! already enforced by deserialization.
+//!
+//! Rules that involve more than one field report the field named first in
+//! the rule and list the others in [`Problem::related`], so that `load` can
+//! blame whichever file set any of them.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::Serialize;
+
+use super::params::*;
+
+/// One value outside its allowed range. Displays as
+/// `government.regulator.recovery_rate = 1.4: must be between 0 and 1`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// JSON path, `banks.types[1].count`; `[*]` stands for every element.
+    pub path: String,
+    /// The value found, as JSON.
+    pub value: String,
+    /// What is allowed, e.g. `must be between 0 and 1`.
+    pub allowed: String,
+    /// Other paths the rule depends on (`term_months_min` for a rule on
+    /// `term_months_max`).
+    pub related: Vec<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} = {}: {}", self.path, self.value, self.allowed)
+    }
+}
+
+/// Every problem in `s`, in document order; empty if it is valid.
+pub fn validate(s: &Scenario) -> Vec<Problem> {
+    let mut c = Checker::default();
+    if s.name.is_empty() || s.name.contains(['/', '\\']) || s.name == "." || s.name == ".." {
+        c.problem(
+            "name",
+            &s.name,
+            "must be a non-empty file name without `/` or `\\`",
+        );
+    }
+    c.section("simulation", |c| simulation(c, &s.simulation));
+    c.section("world", |c| world(c, &s.world));
+    c.section("firms", |c| firms(c, &s.firms));
+    c.section("banks", |c| banks(c, &s.banks));
+    c.section("government.regulator", |c| regulator(c, &s.government.regulator));
+    for (i, shock) in s.shocks.iter().enumerate() {
+        c.section(&format!("shocks[{i}]"), |c| self::shock(c, i, shock));
+    }
+    c.problems
+}
+
+fn simulation(c: &mut Checker, s: &Simulation) {
+    c.at_least("months", s.months, 1.0);
+    c.at_least("replications", s.replications, 1.0);
+    c.at_least("firms", s.firms, 1.0);
+}
+
+fn world(c: &mut Checker, w: &World) {
+    for (key, demand) in [
+        ("foreign_demand", &w.foreign_demand),
+        ("domestic_demand", &w.domestic_demand),
+    ] {
+        c.section(key, |c| {
+            c.range("trend_annual", demand.trend_annual, -0.5, 1.0);
+            c.within(
+                "cycle_persistence",
+                demand.cycle_persistence,
+                Range::at_least(0.0).below(1.0),
+            );
+            c.range("cycle_sd", demand.cycle_sd, 0.0, 1.0);
+        });
+    }
+    c.above("cny_per_usd", w.cny_per_usd, 0.0);
+    c.range("fx_drift_annual", w.fx_drift_annual, -0.5, 0.5);
+    c.range("fx_volatility_annual", w.fx_volatility_annual, 0.0, 1.0);
+    c.range("export_cost_fx_elasticity", w.export_cost_fx_elasticity, 0.0, 1.0);
+    c.range("policy_rate_annual", w.policy_rate_annual, 0.0, 1.0);
+    c.range("deposit_rate_annual", w.deposit_rate_annual, 0.0, 1.0);
+    c.section("payment_terms", |c| {
+        let p = &w.payment_terms;
+        for (key, mix) in [
+            ("micro", &p.micro),
+            ("small", &p.small),
+            ("medium", &p.medium),
+            ("large", &p.large),
+        ] {
+            c.section(key, |c| term_mix(c, mix));
+        }
+        c.at_least("term_months_min", p.term_months_min, 1.0);
+        c.at_most("term_months_max", p.term_months_max, 4.0);
+        if p.term_months_max < p.term_months_min {
+            let allowed = format!("must be ≥ term_months_min ({})", p.term_months_min);
+            c.problem_related(
+                "term_months_max",
+                &p.term_months_max,
+                &allowed,
+                &["term_months_min"],
+            );
+        }
+    });
+    c.section("buyer_default", |c| {
+        let b = &w.buyer_default;
+        c.probability("letter_of_credit", b.letter_of_credit);
+        c.probability("documentary_collection", b.documentary_collection);
+        c.probability("open_account", b.open_account);
+        c.probability("domestic", b.domestic);
+    });
+    c.probability("lc_discrepancy_base", w.lc_discrepancy_base);
+}
+
+fn term_mix(c: &mut Checker, m: &TermMix) {
+    let weights = [
+        ("cash_in_advance", m.cash_in_advance),
+        ("letter_of_credit", m.letter_of_credit),
+        ("documentary_collection", m.documentary_collection),
+        ("open_account", m.open_account),
+    ];
+    let mut all_valid = true;
+    for (key, weight) in weights {
+        all_valid &= c.at_least(key, weight, 0.0);
+    }
+    if all_valid && weights.iter().map(|(_, w)| w).sum::<f64>() <= 0.0 {
+        c.problem(
+            "",
+            m,
+            "weights must not all be 0 (they are normalised to sum to 1)",
+        );
+    }
+}
+
+fn firms(c: &mut Checker, f: &Firms) {
+    c.above("productivity_pareto_shape", f.productivity_pareto_shape, 1.0);
+    c.above("productivity_max", f.productivity_max, 1.0);
+    c.above("elasticity_of_substitution", f.elasticity_of_substitution, 1.0);
+    c.above(
+        "employees_at_min_productivity",
+        f.employees_at_min_productivity,
+        0.0,
+    );
+    c.above(
+        "revenue_per_employee_kusd_annual",
+        f.revenue_per_employee_kusd_annual,
+        0.0,
+    );
+    c.at_least(
+        "revenue_per_employee_dispersion",
+        f.revenue_per_employee_dispersion,
+        0.0,
+    );
+    c.within(
+        "gross_margin_base",
+        f.gross_margin_base,
+        Range::at_least(0.0).below(1.0),
+    );
+    c.at_least(
+        "gross_margin_productivity_slope",
+        f.gross_margin_productivity_slope,
+        0.0,
+    );
+    c.within(
+        "gross_margin_max",
+        f.gross_margin_max,
+        Range::above(0.0).below(1.0),
+    );
+    c.within(
+        "fixed_cost_share",
+        f.fixed_cost_share,
+        Range::at_least(0.0).below(1.0),
+    );
+    c.at_least("cash_target_months", f.cash_target_months, 0.0);
+    c.at_least("cash_target_dispersion", f.cash_target_dispersion, 0.0);
+    c.probability("payout_share", f.payout_share);
+    c.range("need_buffer_share", f.need_buffer_share, 0.0, 1.0);
+    c.probability("receipts_prudence", f.receipts_prudence);
+    c.range("planning_horizon_months", f.planning_horizon_months, 0.0, 6.0);
+    c.at_least("pledgeable_assets_months", f.pledgeable_assets_months, 0.0);
+    c.range(
+        "pledgeable_assets_size_elasticity",
+        f.pledgeable_assets_size_elasticity,
+        0.0,
+        1.0,
+    );
+    c.at_least(
+        "pledgeable_assets_dispersion",
+        f.pledgeable_assets_dispersion,
+        0.0,
+    );
+    c.section("management", |c| {
+        let m = &f.management;
+        c.above("beta_a", m.beta_a, 0.0);
+        c.above("beta_b", m.beta_b, 0.0);
+        c.at_least("productivity_slope", m.productivity_slope, 0.0);
+    });
+    c.section("export", |c| {
+        let e = &f.export;
+        c.at_least("productivity_cutoff", e.productivity_cutoff, 1.0);
+        c.at_least("cutoff_dispersion", e.cutoff_dispersion, 0.0);
+        c.above("intensity_beta_a", e.intensity_beta_a, 0.0);
+        c.above("intensity_beta_b", e.intensity_beta_b, 0.0);
+        c.at_least(
+            "intensity_productivity_slope",
+            e.intensity_productivity_slope,
+            0.0,
+        );
+        c.at_least("entry_cost_months", e.entry_cost_months, 0.0);
+        c.at_least("entry_payback_months", e.entry_payback_months, 1.0);
+        c.probability("entry_consideration_annual", e.entry_consideration_annual);
+        c.probability("exit_hazard_annual", e.exit_hazard_annual);
+        c.at_least("exit_after_lost_months", e.exit_after_lost_months, 1.0);
+        c.probability("exit_lost_share", e.exit_lost_share);
+    });
+    c.section("orders", |c| {
+        let o = &f.orders;
+        c.at_least("per_month_at_min_size", o.per_month_at_min_size, 1.0);
+        c.range("size_elasticity", o.size_elasticity, 0.0, 1.0);
+        c.range("per_month_max", o.per_month_max, 1.0, 64.0);
+        c.range("value_dispersion", o.value_dispersion, 0.0, 2.0);
+    });
+    c.section("capacity", |c| {
+        let k = &f.capacity;
+        c.probability("reversion", k.reversion);
+        c.at_least("profit_elasticity", k.profit_elasticity, 0.0);
+        c.at_least("lost_orders_elasticity", k.lost_orders_elasticity, 0.0);
+        c.within(
+            "entrant_share_of_potential",
+            k.entrant_share_of_potential,
+            Range::above(0.0).at_most(1.0),
+        );
+    });
+    c.section("belief", |c| {
+        let b = &f.belief;
+        c.probability("initial", b.initial);
+        c.probability("learning_rate", b.learning_rate);
+        c.probability("discouragement_threshold", b.discouragement_threshold);
+        c.probability("recovery", b.recovery);
+    });
+    c.section("credit_quality", |c| {
+        let q = &f.credit_quality;
+        c.at_least("productivity_weight", q.productivity_weight, 0.0);
+        c.at_least("management_weight", q.management_weight, 0.0);
+        c.at_least("liquidity_weight", q.liquidity_weight, 0.0);
+        c.at_least("leverage_weight", q.leverage_weight, 0.0);
+        c.at_least("age_weight", q.age_weight, 0.0);
+        c.at_least("idiosyncratic_sd", q.idiosyncratic_sd, 0.0);
+        c.within("intercept", q.intercept, Range::any());
+    });
+    c.section("operating_loss", |c| {
+        let l = &f.operating_loss;
+        c.probability("probability_annual", l.probability_annual);
+        c.at_least("score_elasticity", l.score_elasticity, 0.0);
+        c.at_least("size_months", l.size_months, 0.0);
+    });
+    c.section("demography", |c| {
+        let d = &f.demography;
+        c.probability("exit_hazard_annual", d.exit_hazard_annual);
+        c.at_least("negative_equity_exit_months", d.negative_equity_exit_months, 1.0);
+        c.probability("defaulter_exit_probability", d.defaulter_exit_probability);
+        c.above("initial_age_mean_years", d.initial_age_mean_years, 0.0);
+        c.at_least("entrant_cash_months", d.entrant_cash_months, 0.0);
+        c.range("population_growth_annual", d.population_growth_annual, -0.5, 1.0);
+    });
+    c.section("guarantee_groups", |c| {
+        let g = &f.guarantee_groups;
+        c.probability("share_of_smes", g.share_of_smes);
+        c.at_least("min_size", g.min_size, 2.0);
+        c.at_most("max_size", g.max_size, 64.0);
+        if g.max_size < g.min_size {
+            let allowed = format!("must be ≥ min_size ({})", g.min_size);
+            c.problem_related("max_size", &g.max_size, &allowed, &["min_size"]);
+        }
+    });
+    c.section("size_class_custom", |c| size_classes(c, &f.size_class_custom));
+}
+
+/// Thresholds may be `"inf"` (a class no firm reaches by that test) and
+/// must not fall from one class to the next.
+fn size_classes(c: &mut Checker, d: &SizeClassDefinition) {
+    if let Some(rate) = d.currency_per_usd {
+        c.above("currency_per_usd", rate, 0.0);
+    }
+    let classes = [("small", &d.small), ("medium", &d.medium), ("large", &d.large)];
+    for (class, t) in classes {
+        c.within(
+            &format!("{class}.employees"),
+            t.employees,
+            Range::at_least(0.0).or_infinite(),
+        );
+        c.within(
+            &format!("{class}.revenue_millions"),
+            t.revenue_millions,
+            Range::at_least(0.0).or_infinite(),
+        );
+    }
+    for pair in classes.windows(2) {
+        let ((lower, l), (upper, u)) = (pair[0], pair[1]);
+        for (test, lower_bound, upper_bound) in [
+            ("employees", l.employees, u.employees),
+            ("revenue_millions", l.revenue_millions, u.revenue_millions),
+        ] {
+            if upper_bound < lower_bound {
+                let (path, below) = (format!("{upper}.{test}"), format!("{lower}.{test}"));
+                let allowed = format!("must be ≥ {below} ({})", Number(lower_bound));
+                c.problem_related(&path, &Number(upper_bound), &allowed, &[&below]);
+            }
+        }
+    }
+}
+
+fn banks(c: &mut Checker, b: &Banks) {
+    c.at_least("search_breadth", b.search_breadth, 1.0);
+    c.range("pd_buckets", b.pd_buckets, 2.0, 50.0);
+    c.at_least("pd_memory_months", b.pd_memory_months, 1.0);
+    c.within("prior_pd", b.prior_pd, Range::above(0.0).below(1.0));
+    c.at_least("prior_pd_slope", b.prior_pd_slope, 0.0);
+    c.at_least("prior_weight", b.prior_weight, 0.0);
+    c.probability("relationship_noise_reduction", b.relationship_noise_reduction);
+    c.at_least("relationship_full_months", b.relationship_full_months, 1.0);
+    c.range("lgd_floor", b.lgd_floor, 0.0, 1.0);
+    c.range(
+        "group_guarantee_lgd_credit",
+        b.group_guarantee_lgd_credit,
+        0.0,
+        1.0,
+    );
+    c.at_least("min_loan_kusd", b.min_loan_kusd, 0.0);
+    c.probability("dividend_payout_share", b.dividend_payout_share);
+    c.at_least("capital_target_headroom", b.capital_target_headroom, 0.0);
+    c.within(
+        "recapitalisation_share",
+        b.recapitalisation_share,
+        Range::above(0.0).at_most(10.0),
+    );
+    c.section("products", |c| {
+        // 0 = "until the backing receivable is due", which only products
+        // backed by a receivable can mean.
+        c.section("lc_negotiation", |c| product(c, &b.products.lc_negotiation, true));
+        c.section("packing_loan", |c| product(c, &b.products.packing_loan, true));
+        c.section("working_capital", |c| {
+            product(c, &b.products.working_capital, false)
+        });
+    });
+
+    if b.types.is_empty() {
+        c.problem("types", &b.types, "must list at least one bank type");
+    }
+    let mut names = HashSet::new();
+    for (i, t) in b.types.iter().enumerate() {
+        c.section(&format!("types[{i}]"), |c| {
+            if t.name.is_empty() {
+                c.problem("name", &t.name, "must not be empty");
+            } else if !names.insert(t.name.as_str()) {
+                c.problem("name", &t.name, "must be unique; another bank type has this name");
+            }
+            bank_type(c, t);
+        });
+    }
+    // Large-firm weights may all be zero: large firms then pick their main
+    // bank with the SME weights.
+    let sme_weights: Vec<f64> = b.types.iter().map(|t| t.main_bank_weight_sme).collect();
+    let sme_weight_sum: f64 = sme_weights.iter().sum();
+    if !b.types.is_empty() && sme_weights.iter().all(|w| *w >= 0.0) && sme_weight_sum <= 0.0 {
+        c.problem(
+            "types[*].main_bank_weight_sme",
+            &sme_weights,
+            "must not all be 0: SMEs need at least one bank type to choose as main bank",
+        );
+    }
+}
+
+fn product(c: &mut Checker, p: &ProductTerms, zero_tenor_allowed: bool) {
+    c.within("advance_ratio", p.advance_ratio, Range::above(0.0).at_most(1.0));
+    if zero_tenor_allowed {
+        if p.tenor_months != 0 {
+            c.problem(
+                "tenor_months",
+                &p.tenor_months,
+                "must be 0: an LC-backed loan falls due with the LC receivable that backs it",
+            );
+        }
+    } else if p.tenor_months == 0 {
+        c.problem(
+            "tenor_months",
+            &p.tenor_months,
+            "must be between 1 and 6 (0, \"until the backing receivable is due\", \
+             is allowed only for lc_negotiation and packing_loan)",
+        );
+    } else {
+        c.range("tenor_months", p.tenor_months, 1.0, 6.0);
+    }
+    c.probability("loss_given_default", p.loss_given_default);
+    c.at_least("prior_pd_factor", p.prior_pd_factor, 0.0);
+}
+
+fn bank_type(c: &mut Checker, t: &BankType) {
+    c.at_least("count", t.count, 1.0);
+    c.at_least("equity_kusd_per_firm", t.equity_kusd_per_firm, 0.0);
+    c.range("funding_spread_annual", t.funding_spread_annual, 0.0, 0.5);
+    c.range("markup_annual", t.markup_annual, 0.0, 0.5);
+    c.range("capital_buffer", t.capital_buffer, 0.0, 0.5);
+    c.at_least("screening_noise", t.screening_noise, 0.0);
+    c.at_least("handling_cost_kusd", t.handling_cost_kusd, 0.0);
+    c.at_least("rate_cap_multiple", t.rate_cap_multiple, 0.0);
+    c.probability("sme_quota_share", t.sme_quota_share);
+    c.at_least("max_debt_to_monthly_revenue", t.max_debt_to_monthly_revenue, 0.0);
+    if t.products.is_empty() {
+        c.problem("products", &t.products, "must list at least one product");
+    }
+    let mut seen = HashSet::new();
+    if let Some(twice) = t.products.iter().find(|p| !seen.insert(**p)) {
+        let twice = serde_json::to_string(twice).unwrap_or_default();
+        c.problem(
+            "products",
+            &t.products,
+            &format!("must not list a product twice ({twice})"),
+        );
+    }
+    c.at_least("main_bank_weight_sme", t.main_bank_weight_sme, 0.0);
+    c.at_least("main_bank_weight_large", t.main_bank_weight_large, 0.0);
+    c.section("sme_thresholds", |c| {
+        let s = &t.sme_thresholds;
+        c.at_least("min_employees", s.min_employees, 0.0);
+        c.at_least("min_annual_revenue_kusd", s.min_annual_revenue_kusd, 0.0);
+        c.at_least("min_age_months", s.min_age_months, 0.0);
+        c.probability("min_score", s.min_score);
+        c.at_least("min_collateral_coverage", s.min_collateral_coverage, 0.0);
+        c.at_least("min_months_since_default", s.min_months_since_default, 0.0);
+    });
+}
+
+fn regulator(c: &mut Checker, r: &Regulator) {
+    c.within(
+        "min_capital_ratio",
+        r.min_capital_ratio,
+        Range::above(0.0).below(1.0),
+    );
+    c.probability("recovery_rate", r.recovery_rate);
+    c.section("risk_weights", |c| {
+        let w = &r.risk_weights;
+        c.range("corporate", w.corporate, 0.0, 12.5);
+        c.range("sme", w.sme, 0.0, 12.5);
+        c.range("lc_backed", w.lc_backed, 0.0, 12.5);
+    });
+    if let Some(cap) = r.rate_cap_multiple {
+        c.at_least("rate_cap_multiple", cap, 0.0);
+    }
+    c.at_least("rate_floor_multiple", r.rate_floor_multiple, 0.0);
+}
+
+fn shock(c: &mut Checker, i: usize, s: &Shock) {
+    if s.from > s.to {
+        let allowed = format!("must not be after shocks[{i}].to (\"{}\")", s.to);
+        c.problem_related("from", &s.from, &allowed, &["to"]);
+    }
+    match (s.multiply, s.add) {
+        (Some(factor), None) => {
+            c.at_least("multiply", factor, 0.0);
+        }
+        (None, Some(term)) => {
+            c.within("add", term, Range::any());
+        }
+        (Some(_), Some(_)) => c.problem("", s, "must have exactly one of `multiply` and `add`, not both"),
+        (None, None) => c.problem("", s, "must have one of `multiply` (a factor ≥ 0) or `add`"),
+    }
+}
+
+/// An interval of allowed numbers; finite unless `or_infinite`.
+#[derive(Debug, Clone, Copy)]
+struct Range {
+    low: Option<(f64, bool)>,
+    high: Option<(f64, bool)>,
+    infinite_allowed: bool,
+}
+
+impl Range {
+    fn any() -> Self {
+        Range {
+            low: None,
+            high: None,
+            infinite_allowed: false,
+        }
+    }
+    fn at_least(low: f64) -> Self {
+        Range {
+            low: Some((low, true)),
+            ..Range::any()
+        }
+    }
+    fn above(low: f64) -> Self {
+        Range {
+            low: Some((low, false)),
+            ..Range::any()
+        }
+    }
+    fn at_most(self, high: f64) -> Self {
+        Range {
+            high: Some((high, true)),
+            ..self
+        }
+    }
+    fn below(self, high: f64) -> Self {
+        Range {
+            high: Some((high, false)),
+            ..self
+        }
+    }
+    fn or_infinite(self) -> Self {
+        Range {
+            infinite_allowed: true,
+            ..self
+        }
+    }
+
+    fn contains(&self, x: f64) -> bool {
+        if x == f64::INFINITY && self.infinite_allowed {
+            return self.high.is_none();
+        }
+        x.is_finite()
+            && self
+                .low
+                .is_none_or(|(low, inclusive)| x > low || (inclusive && x == low))
+            && self
+                .high
+                .is_none_or(|(high, inclusive)| x < high || (inclusive && x == high))
+    }
+}
+
+impl fmt::Display for Range {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bound = |(x, inclusive): (f64, bool), op_inclusive, op_exclusive| {
+            format!(
+                "{} {}",
+                if inclusive { op_inclusive } else { op_exclusive },
+                Number(x)
+            )
+        };
+        let finite = match (self.low, self.high) {
+            (Some((low, true)), Some((high, true))) => {
+                format!("must be between {} and {}", Number(low), Number(high))
+            }
+            (Some(low), Some(high)) => {
+                format!("must be {} and {}", bound(low, "≥", ">"), bound(high, "≤", "<"))
+            }
+            (Some(low), None) => format!("must be {}", bound(low, "≥", ">")),
+            (None, Some(high)) => format!("must be {}", bound(high, "≤", "<")),
+            (None, None) => "must be a finite number".to_string(),
+        };
+        if self.infinite_allowed {
+            write!(f, "{finite} or \"inf\"")
+        } else {
+            f.write_str(&finite)
+        }
+    }
+}
+
+/// A number as the user would write it in JSON: `1.4`, `20`, `"inf"`.
+struct Number(f64);
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            x if x == f64::INFINITY => f.write_str("\"inf\""),
+            x => write!(f, "{x}"),
+        }
+    }
+}
+
+/// Serializes as the scenario format writes thresholds: `"inf"` or a number.
+impl Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            x if x == f64::INFINITY => serializer.serialize_str("inf"),
+            x => serializer.serialize_f64(x),
+        }
+    }
+}
+
+/// Collects problems; `section` scopes the paths of the checks inside it.
+#[derive(Default)]
+struct Checker {
+    prefix: String,
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn section(&mut self, key: &str, checks: impl FnOnce(&mut Checker)) {
+        let inner = self.path(key);
+        let outer = std::mem::replace(&mut self.prefix, inner);
+        checks(self);
+        self.prefix = outer;
+    }
+
+    /// Checks `x` against `range`; returns whether it passed.
+    fn within<T: Copy + Into<f64> + Serialize>(&mut self, key: &str, x: T, range: Range) -> bool {
+        let ok = range.contains(x.into());
+        if !ok {
+            let value = if x.into().is_finite() {
+                json(&x)
+            } else {
+                Number(x.into()).to_string()
+            };
+            self.push(key, value, range.to_string(), &[]);
+        }
+        ok
+    }
+
+    fn probability(&mut self, key: &str, x: f64) -> bool {
+        self.range(key, x, 0.0, 1.0)
+    }
+
+    fn range<T: Copy + Into<f64> + Serialize>(&mut self, key: &str, x: T, low: f64, high: f64) -> bool {
+        self.within(key, x, Range::at_least(low).at_most(high))
+    }
+
+    fn at_least<T: Copy + Into<f64> + Serialize>(&mut self, key: &str, x: T, low: f64) -> bool {
+        self.within(key, x, Range::at_least(low))
+    }
+
+    fn at_most<T: Copy + Into<f64> + Serialize>(&mut self, key: &str, x: T, high: f64) -> bool {
+        self.within(key, x, Range::any().at_most(high))
+    }
+
+    fn above(&mut self, key: &str, x: f64, low: f64) -> bool {
+        self.within(key, x, Range::above(low))
+    }
+
+    /// A problem at `key` (the section itself when empty).
+    fn problem<T: Serialize + ?Sized>(&mut self, key: &str, value: &T, allowed: &str) {
+        self.problem_related(key, value, allowed, &[]);
+    }
+
+    fn problem_related<T: Serialize + ?Sized>(
+        &mut self,
+        key: &str,
+        value: &T,
+        allowed: &str,
+        related: &[&str],
+    ) {
+        self.push(key, json(value), allowed.to_string(), related);
+    }
+
+    fn push(&mut self, key: &str, value: String, allowed: String, related: &[&str]) {
+        let related = related.iter().map(|r| self.path(r)).collect();
+        self.problems.push(Problem {
+            path: self.path(key),
+            value,
+            allowed,
+            related,
+        });
+    }
+
+    fn path(&self, key: &str) -> String {
+        match (self.prefix.is_empty(), key.is_empty()) {
+            (_, true) => self.prefix.clone(),
+            (true, false) => key.to_string(),
+            (false, false) => format!("{}.{key}", self.prefix),
+        }
+    }
+}
+
+/// A value as JSON text, shortened if long.
+fn json<T: Serialize + ?Sized>(value: &T) -> String {
+    let text = serde_json::to_string(value).unwrap_or_else(|_| "?".to_string());
+    match text.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::scenario::YearMonth;
+    use crate::scenario::merge::JsonPath;
+
+    /// The messages for `s` after `change`, one per problem.
+    fn problems(change: impl FnOnce(&mut Scenario)) -> Vec<String> {
+        let mut s = Scenario {
+            name: "test".to_string(),
+            ..Scenario::default()
+        };
+        change(&mut s);
+        validate(&s).iter().map(Problem::to_string).collect()
+    }
+
+    #[test]
+    fn the_defaults_are_valid() {
+        assert_eq!(problems(|_| {}), Vec::<String>::new());
+    }
+
+    #[test]
+    fn one_case_per_rule() {
+        type Change = Box<dyn FnOnce(&mut Scenario)>;
+        let cases: Vec<(Change, &str)> = vec![
+            (
+                Box::new(|s| s.government.regulator.recovery_rate = 1.4),
+                "government.regulator.recovery_rate = 1.4: must be between 0 and 1",
+            ),
+            (
+                Box::new(|s| s.simulation.firms = 0),
+                "simulation.firms = 0: must be ≥ 1",
+            ),
+            (
+                Box::new(|s| s.simulation.months = 0),
+                "simulation.months = 0: must be ≥ 1",
+            ),
+            (
+                Box::new(|s| s.simulation.replications = 0),
+                "simulation.replications = 0: must be ≥ 1",
+            ),
+            (
+                Box::new(|s| s.banks.types[0].count = 0),
+                "banks.types[0].count = 0: must be ≥ 1",
+            ),
+            (
+                Box::new(|s| s.banks.types[1].equity_kusd_per_firm = -2.5),
+                "banks.types[1].equity_kusd_per_firm = -2.5: must be ≥ 0",
+            ),
+            (
+                Box::new(|s| s.world.cny_per_usd = 0.0),
+                "world.cny_per_usd = 0.0: must be > 0",
+            ),
+            (
+                Box::new(|s| s.world.fx_drift_annual = 0.6),
+                "world.fx_drift_annual = 0.6: must be between -0.5 and 0.5",
+            ),
+            (
+                Box::new(|s| s.world.foreign_demand.cycle_persistence = 1.0),
+                "world.foreign_demand.cycle_persistence = 1.0: must be ≥ 0 and < 1",
+            ),
+            (
+                Box::new(|s| s.firms.capacity.entrant_share_of_potential = 0.0),
+                "firms.capacity.entrant_share_of_potential = 0.0: must be > 0 and ≤ 1",
+            ),
+            (
+                Box::new(|s| s.government.regulator.min_capital_ratio = 1.0),
+                "government.regulator.min_capital_ratio = 1.0: must be > 0 and < 1",
+            ),
+            (
+                Box::new(|s| s.firms.orders.per_month_max = 65),
+                "firms.orders.per_month_max = 65: must be between 1 and 64",
+            ),
+            (
+                Box::new(|s| s.firms.credit_quality.intercept = f64::NAN),
+                "firms.credit_quality.intercept = NaN: must be a finite number",
+            ),
+            (
+                Box::new(|s| s.world.payment_terms.term_months_min = 0),
+                "world.payment_terms.term_months_min = 0: must be ≥ 1",
+            ),
+            (
+                Box::new(|s| s.world.payment_terms.term_months_max = 5),
+                "world.payment_terms.term_months_max = 5: must be ≤ 4",
+            ),
+            (
+                Box::new(|s| s.world.payment_terms.term_months_min = 4),
+                "world.payment_terms.term_months_max = 3: must be ≥ term_months_min (4)",
+            ),
+            (
+                Box::new(|s| s.world.payment_terms.small.open_account = -0.1),
+                "world.payment_terms.small.open_account = -0.1: must be ≥ 0",
+            ),
+            (
+                Box::new(|s| s.world.payment_terms.large = TermMix::new(0.0, 0.0, 0.0, 0.0)),
+                "world.payment_terms.large = {\"cash_in_advance\":0.0,\"letter_of_credit\":0.0,\
+                 \"documentary_collection\":0.0,\"open_account\":0.0}: \
+                 weights must not all be 0 (they are normalised to sum to 1)",
+            ),
+            (
+                Box::new(|s| s.firms.guarantee_groups.min_size = 1),
+                "firms.guarantee_groups.min_size = 1: must be ≥ 2",
+            ),
+            (
+                Box::new(|s| s.firms.guarantee_groups.min_size = 6),
+                "firms.guarantee_groups.max_size = 5: must be ≥ min_size (6)",
+            ),
+            (
+                Box::new(|s| s.firms.guarantee_groups.max_size = 65),
+                "firms.guarantee_groups.max_size = 65: must be ≤ 64",
+            ),
+            (
+                Box::new(|s| s.banks.types.clear()),
+                "banks.types = []: must list at least one bank type",
+            ),
+            (
+                Box::new(|s| s.banks.types[2].name.clear()),
+                "banks.types[2].name = \"\": must not be empty",
+            ),
+            (
+                Box::new(|s| s.banks.types[2].name = s.banks.types[0].name.clone()),
+                "banks.types[2].name = \"state_owned\": must be unique; another bank type has this name",
+            ),
+            (
+                Box::new(|s| s.banks.types[0].products.clear()),
+                "banks.types[0].products = []: must list at least one product",
+            ),
+            (
+                Box::new(|s| {
+                    s.banks.types[0].products = vec![ProductKind::PackingLoan, ProductKind::PackingLoan]
+                }),
+                "banks.types[0].products = [\"packing_loan\",\"packing_loan\"]: \
+                 must not list a product twice (\"packing_loan\")",
+            ),
+            (
+                Box::new(|s| {
+                    s.banks
+                        .types
+                        .iter_mut()
+                        .for_each(|t| t.main_bank_weight_sme = 0.0)
+                }),
+                "banks.types[*].main_bank_weight_sme = [0.0,0.0,0.0]: \
+                 must not all be 0: SMEs need at least one bank type to choose as main bank",
+            ),
+            (
+                Box::new(|s| s.banks.types[0].main_bank_weight_large = -1.0),
+                "banks.types[0].main_bank_weight_large = -1.0: must be ≥ 0",
+            ),
+            (
+                Box::new(|s| s.banks.products.working_capital.tenor_months = 0),
+                "banks.products.working_capital.tenor_months = 0: must be between 1 and 6 \
+                 (0, \"until the backing receivable is due\", is allowed only for lc_negotiation and packing_loan)",
+            ),
+            (
+                Box::new(|s| s.banks.products.packing_loan.tenor_months = 2),
+                "banks.products.packing_loan.tenor_months = 2: must be 0: an LC-backed loan falls due with the LC receivable that backs it",
+            ),
+            (
+                Box::new(|s| s.firms.size_class_custom.currency_per_usd = Some(0.0)),
+                "firms.size_class_custom.currency_per_usd = 0.0: must be > 0",
+            ),
+            (
+                Box::new(|s| s.firms.size_class_custom.small.employees = -1.0),
+                "firms.size_class_custom.small.employees = -1.0: must be ≥ 0 or \"inf\"",
+            ),
+            (
+                Box::new(|s| s.firms.size_class_custom.medium.employees = 10.0),
+                "firms.size_class_custom.medium.employees = 10.0: must be ≥ small.employees (20)",
+            ),
+            (
+                Box::new(|s| s.firms.size_class_custom.medium.revenue_millions = f64::INFINITY),
+                "firms.size_class_custom.large.revenue_millions = 400.0: must be ≥ medium.revenue_millions (\"inf\")",
+            ),
+            (
+                Box::new(|s| s.government.regulator.rate_cap_multiple = Some(-1.0)),
+                "government.regulator.rate_cap_multiple = -1.0: must be ≥ 0",
+            ),
+            (
+                Box::new(|s| s.name = "a/b".to_string()),
+                "name = \"a/b\": must be a non-empty file name without `/` or `\\`",
+            ),
+        ];
+        for (change, expected) in cases {
+            assert_eq!(problems(change), vec![expected.to_string()]);
+        }
+    }
+
+    #[test]
+    fn large_firm_weights_may_all_be_zero_and_thresholds_may_be_infinite() {
+        assert_eq!(
+            problems(|s| {
+                s.banks
+                    .types
+                    .iter_mut()
+                    .for_each(|t| t.main_bank_weight_large = 0.0);
+                s.firms.size_class_custom = SizeClassDefinition::preset(SizeClassPreset::Japan);
+            }),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn shocks_need_ordered_dates_and_exactly_one_change() {
+        let shock = |from: (i32, u32), to: (i32, u32), multiply, add| Shock {
+            target: ShockTarget::ForeignDemand,
+            from: YearMonth::new(from.0, from.1),
+            to: YearMonth::new(to.0, to.1),
+            multiply,
+            add,
+        };
+        let with = |shocks: Vec<Shock>| problems(|s| s.shocks = shocks);
+        assert_eq!(
+            with(vec![shock((2008, 11), (2009, 6), Some(0.7), None)]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            with(vec![
+                shock((2008, 11), (2009, 6), None, Some(-0.01)),
+                shock((2009, 3), (2008, 11), Some(0.7), None)
+            ]),
+            vec!["shocks[1].from = \"2009-03\": must not be after shocks[1].to (\"2008-11\")"]
+        );
+        assert_eq!(
+            with(vec![shock((2008, 11), (2008, 11), Some(-0.5), None)]),
+            vec!["shocks[0].multiply = -0.5: must be ≥ 0"]
+        );
+        assert_eq!(
+            with(vec![shock((2008, 11), (2008, 12), Some(0.5), Some(1.0))]),
+            vec![
+                "shocks[0] = {\"target\":\"world.foreign_demand\",\"from\":\"2008-11\",\"to\":\"2008-12\",\
+                 \"multiply\":0.5,\"add\":1.0}: must have exactly one of `multiply` and `add`, not both"
+            ]
+        );
+        assert_eq!(
+            with(vec![shock((2008, 11), (2008, 12), None, None)]),
+            vec![
+                "shocks[0] = {\"target\":\"world.foreign_demand\",\"from\":\"2008-11\",\"to\":\"2008-12\"}: \
+                 must have one of `multiply` (a factor ≥ 0) or `add`"
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_every_problem_in_document_order() {
+        let found = problems(|s| {
+            s.simulation.firms = 0;
+            s.government.regulator.recovery_rate = -1.0;
+        });
+        assert_eq!(found.len(), 2);
+        assert!(found[0].starts_with("simulation.firms") && found[1].starts_with("government.regulator"));
+    }
+
+    /// Every number in the scenario is range-checked, at the path it has in
+    /// the JSON document: set every non-integer number to an absurd value
+    /// and expect a problem at each one. Catches a new parameter added to
+    /// params.rs without a check here, and a misspelt path.
+    #[test]
+    fn every_real_parameter_is_checked_at_its_json_path() {
+        // Parameters for which any finite real is allowed.
+        const ANY_REAL: &[&str] = &["firms.credit_quality.intercept", "shocks[0].add"];
+        let mut s = Scenario {
+            name: "test".to_string(),
+            ..Scenario::default()
+        };
+        s.government.regulator.rate_cap_multiple = Some(1.0);
+        s.firms.size_class_custom.currency_per_usd = Some(1.0);
+        s.shocks.push(Shock {
+            target: ShockTarget::ForeignDemand,
+            from: YearMonth::new(2008, 1),
+            to: YearMonth::new(2008, 2),
+            multiply: Some(1.0),
+            add: None,
+        });
+        let document = serde_json::to_value(&s).unwrap();
+        let mut reals = Vec::new();
+        collect_reals(&document, String::new(), &mut reals);
+        assert!(reals.len() > 100, "only {} real parameters found", reals.len());
+
+        for extreme in [-1e300, 1e300] {
+            let mut absurd = document.clone();
+            for path in &reals {
+                JsonPath::parse(path)
+                    .unwrap()
+                    .set(&mut absurd, Value::from(extreme));
+            }
+            let absurd: Scenario = serde_json::from_value(absurd).unwrap();
+            let flagged: Vec<String> = validate(&absurd).into_iter().map(|p| p.path).collect();
+            for path in &flagged {
+                let located = JsonPath::parse(path).unwrap();
+                let exists = located
+                    .segments()
+                    .iter()
+                    .any(|s| matches!(s, crate::scenario::merge::Segment::AnyIndex))
+                    || located.get(&document).is_some();
+                assert!(
+                    exists,
+                    "problem reported at `{path}`, which is not in the document"
+                );
+            }
+            if extreme < 0.0 {
+                for path in reals.iter().filter(|p| !ANY_REAL.contains(&p.as_str())) {
+                    assert!(flagged.contains(path), "{path} = {extreme:e} passed validation");
+                }
+            }
+        }
+    }
+
+    fn collect_reals(value: &Value, path: String, out: &mut Vec<String>) {
+        let join = |key: &str| {
+            if path.is_empty() {
+                key.to_string()
+            } else {
+                format!("{path}.{key}")
+            }
+        };
+        match value {
+            Value::Number(n) if n.is_f64() => out.push(path),
+            Value::Object(map) => map.iter().for_each(|(k, v)| collect_reals(v, join(k), out)),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    collect_reals(item, format!("{path}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Phases 3 and 4 — financing need and the decision to apply.
+
+use crate::model::PaymentTerm;
+
+use super::state::Replication;
+
+/// Phase 3: each firm works out how much finance it needs this month.
+///
+/// Reads: this month's orders and cost shares, loans and receivables due,
+/// cash, a pending export entry. Writes: `month[i].need`.
+///
+/// Rule: production cost is paid now, buyers pay later, so
+/// `need = cost + fixed + reserve + sunk entry cost + buffer·cost − cash`
+/// when positive (DESIGN.md §4, phase 3), where the reserve covers
+/// working-capital loans due over the planning horizon beyond the
+/// receivables due by then (net of LC proceeds assigned to banks; a prudent
+/// firm does not count on all of them).
+pub fn firms_assess_need(rep: &mut Replication) {
+    let s = rep.scenario;
+    let buffer = s.firms.need_buffer_share;
+    let entry_cost_months = s.firms.export.entry_cost_months;
+    let prudence = s.firms.receipts_prudence;
+    let horizon = s.firms.planning_horizon_months;
+    let t = rep.t;
+    for (firm, fm) in rep.firms.iter().zip(rep.month.iter_mut()) {
+        if !firm.alive || firm.closing {
+            continue;
+        }
+        let o = &fm.orders;
+        let cost = fm.cost_share_domestic * o.domestic + fm.cost_share_export * o.export_total();
+        let reserve = firm.dues.reserve(t, horizon, prudence);
+        let sunk = if firm.entry_pending {
+            entry_cost_months * firm.capacity_kusd
+        } else {
+            0.0
+        };
+        let need = cost + fm.fixed_cost + reserve + sunk + buffer * cost - firm.cash_kusd;
+        fm.need = need.max(0.0);
+    }
+}
+
+/// Phase 4: firms with a need apply, unless discouraged.
+///
+/// Reads: need, belief. Writes: `applied`, `discouraged`, `unfinanced`,
+/// `packing_room`; tallies requests and discouraged SMEs.
+///
+/// Rule: a firm whose believed chance of approval is below the threshold
+/// does not apply (discouraged borrowers; Kon & Storey 2003) — unless it
+/// cannot otherwise repay a loan falling due this month, when it asks for
+/// refinancing whatever it expects. The belief is learned from the firm's
+/// own outcomes in phase 5.
+pub fn firms_decide_to_apply(rep: &mut Replication) {
+    let s = rep.scenario;
+    let threshold = s.firms.belief.discouragement_threshold;
+    let prudence = s.firms.receipts_prudence;
+    let packing_advance = s.banks.products.packing_loan.advance_ratio;
+    for (firm, fm) in rep.firms.iter().zip(rep.month.iter_mut()) {
+        if !firm.alive || fm.need <= 0.0 {
+            continue;
+        }
+        let class = firm.size_class.index();
+        rep.tally.need_firms[class] += 1;
+        rep.tally.financing_need[class] += fm.need;
+        let must_refinance =
+            fm.due_general > 0.0 && firm.dues.reserve(rep.t, 0, prudence) > firm.cash_kusd - fm.fixed_cost;
+        if firm.belief < threshold && !must_refinance {
+            fm.discouraged = true;
+            rep.tally.discouraged[class] += 1;
+        } else {
+            fm.applied = true;
+            fm.unfinanced = fm.need;
+            fm.packing_room = packing_advance * fm.orders.export[PaymentTerm::LetterOfCredit as usize];
+            rep.tally.applications[class] += 1;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! The month loop: one module per phase, the random streams, and the audit
+//! of money and balance sheets.
+
+pub mod audit;
+pub mod banks;
+pub mod credit_market;
+pub mod dynamics;
+pub mod financing;
+pub mod ledger;
+pub mod month;
+pub mod orders;
+pub mod population;
+pub mod production;
+pub mod rng;
+pub mod settlement;
+pub mod state;
+
+pub use state::Replication;
+
+use crate::metrics::Value;
+use crate::scenario::{Scenario, YearMonth};
+
+/// One reported month of one replication.
+#[derive(Debug, Clone)]
+pub struct MonthRecord {
+    pub date: YearMonth,
+    pub values: Vec<Value>,
+}
+
+/// Everything a replication reports: metric names once, then the months.
+#[derive(Debug, Clone)]
+pub struct ReplicationResult {
+    pub replication: u32,
+    pub names: Vec<&'static str>,
+    pub months: Vec<MonthRecord>,
+}
+
+/// Runs replication `r` of a scenario through burn-in and the reported
+/// months.
+pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
+    let mut rep = Replication::new(s, r);
+    let burn_in = s.simulation.burn_in_months;
+    let total = burn_in + s.simulation.months;
+    let mut names = Vec::new();
+    let mut months = Vec::with_capacity(s.simulation.months as usize);
+    for t in 0..total {
+        let measured = month::step(&mut rep);
+        if t >= burn_in {
+            if names.is_empty() {
+                names = measured.iter().map(|(n, _)| *n).collect();
+            }
+            months.push(MonthRecord {
+                date: rep.world.date,
+                values: measured.into_iter().map(|(_, v)| v).collect(),
+            });
+        }
+    }
+    ReplicationResult {
+        replication: r,
+        names,
+        months,
+    }
+}

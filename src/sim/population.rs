@@ -1,0 +1,216 @@
+//! The initial population, entrants and guarantee groups.
+
+use rand_distr::{Beta, Distribution};
+
+use crate::model::firm::{NEVER, NO_GROUP};
+use crate::model::{Bank, Firm, Groups, SizeClass, World};
+use crate::scenario::Scenario;
+
+use super::rng::{Draw, Purpose, Rng, Streams};
+use super::state::{FirmMonth, Replication, Setup};
+
+/// Whether a firm is drawn for the first month or enters later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Birth {
+    Initial,
+    Entrant,
+}
+
+fn beta(rng: &mut Rng, a: f64, b: f64) -> f64 {
+    // Parameters are validated positive, so construction cannot fail.
+    Beta::new(a, b).map_or(0.5, |d| d.sample(rng))
+}
+
+/// Draws one firm.
+///
+/// Productivity φ ~ Pareto(1, k) truncated at `productivity_max`; size
+/// ∝ φ^(σ−1) (Melitz 2003; Ghironi & Melitz 2005), which gives a Pareto
+/// size tail with exponent k/(σ−1) ≈ 1.2 (Axtell 2001: ≈ 1).
+pub fn new_firm(s: &Scenario, setup: &Setup, world: &World, rng: &mut Rng, birth: Birth) -> Firm {
+    let f = &s.firms;
+    let k = f.productivity_pareto_shape;
+    let phi = (1.0 - rng.uniform()).powf(-1.0 / k).min(f.productivity_max);
+    let size = phi.powf(f.elasticity_of_substitution - 1.0);
+    let revenue_per_employee =
+        f.revenue_per_employee_kusd_annual / 12.0 * (f.revenue_per_employee_dispersion * rng.normal()).exp();
+    let potential = f.employees_at_min_productivity * size * revenue_per_employee;
+    let capacity = match birth {
+        Birth::Initial => potential,
+        Birth::Entrant => potential * f.capacity.entrant_share_of_potential,
+    };
+    let ln_phi = phi.ln();
+    let management = (beta(rng, f.management.beta_a, f.management.beta_b)
+        + f.management.productivity_slope * ln_phi)
+        .clamp(0.0, 1.0);
+    let export_intensity = (beta(rng, f.export.intensity_beta_a, f.export.intensity_beta_b)
+        + f.export.intensity_productivity_slope * ln_phi)
+        .min(0.95);
+    let exporter = birth == Birth::Initial
+        && phi * (f.export.cutoff_dispersion * rng.normal()).exp() > f.export.productivity_cutoff;
+    let orders_per_month = (f.orders.per_month_at_min_size * size.powf(f.orders.size_elasticity))
+        .round()
+        .clamp(1.0, f.orders.per_month_max as f64) as u32;
+    let fixed_assets = f.pledgeable_assets_months
+        * size.powf(f.pledgeable_assets_size_elasticity)
+        * capacity
+        * rng.lognormal_mean_one(f.pledgeable_assets_dispersion);
+    let (age_months, relationship_months) = match birth {
+        Birth::Initial => {
+            let age = (-f.demography.initial_age_mean_years * 12.0 * (1.0 - rng.uniform()).ln()) as u32;
+            (age, (rng.uniform() * age as f64) as u32)
+        }
+        Birth::Entrant => (0, 0),
+    };
+    let mut firm = Firm {
+        productivity: phi,
+        potential_kusd: potential,
+        revenue_per_employee_kusd: revenue_per_employee,
+        margin: (f.gross_margin_base + f.gross_margin_productivity_slope * ln_phi).min(f.gross_margin_max),
+        export_intensity,
+        management,
+        cash_target_months: f.cash_target_months * rng.lognormal_mean_one(f.cash_target_dispersion),
+        hidden_quality: f.credit_quality.idiosyncratic_sd * rng.normal(),
+        orders_per_month,
+        generation: 0,
+        capacity_kusd: capacity,
+        cash_kusd: 0.0,
+        fixed_assets_kusd: fixed_assets,
+        pledged_kusd: 0.0,
+        debt_kusd: 0.0,
+        debt_general_kusd: 0.0,
+        dues: Default::default(),
+        age_months,
+        relationship_months,
+        months_since_default: NEVER,
+        defaulted_with_bank: 0,
+        main_bank: 0,
+        group: NO_GROUP,
+        size_class: SizeClass::Micro,
+        exporter,
+        entry_pending: false,
+        bureau_covered: false,
+        alive: true,
+        closing: false,
+        belief: f.belief.initial,
+        negative_equity_months: 0,
+        lost_export_months: 0,
+    };
+    let sales = firm.expected_sales(world.domestic_demand, world.foreign_demand);
+    firm.size_class = setup
+        .size_rule
+        .classify(firm.employees(), 12.0 * sales, world.cny_per_usd);
+    let cash_months = match birth {
+        Birth::Initial => firm.cash_target_months,
+        Birth::Entrant => f.demography.entrant_cash_months,
+    };
+    firm.cash_kusd = cash_months * sales * (1.0 - firm.margin);
+    let cdf = if firm.size_class.is_sme() {
+        &setup.main_bank_cdf_sme
+    } else {
+        &setup.main_bank_cdf_large
+    };
+    firm.main_bank = pick(cdf, rng.uniform()) as u16;
+    firm
+}
+
+/// Index of the first cumulative probability above `u`.
+pub fn pick(cdf: &[f64], u: f64) -> usize {
+    cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1)
+}
+
+/// Puts an SME into a guarantee group with probability `share_of_smes`.
+fn maybe_join_group(s: &Scenario, groups: &mut Groups, firm: &mut Firm, id: u32, rng: &mut Rng) {
+    let g = &s.firms.guarantee_groups;
+    if firm.is_sme() && rng.bernoulli(g.share_of_smes) {
+        let size = rng.between(g.min_size, g.max_size) as usize;
+        firm.group = groups.join(id, size);
+    }
+}
+
+impl<'a> Replication<'a> {
+    /// Builds replication `r` of a scenario at simulation month 0.
+    pub fn new(scenario: &'a Scenario, replication: u32) -> Self {
+        let s = scenario;
+        let setup = Setup::new(s);
+        let streams = Streams::new(s.simulation.seed, replication);
+        let world = World::initial(s);
+        let n = s.simulation.firms as usize;
+        let mut firms: Vec<Firm> = (0..n)
+            .map(|i| {
+                let mut rng = streams.rng(0, i as u64, Purpose::Population);
+                new_firm(s, &setup, &world, &mut rng, Birth::Initial)
+            })
+            .collect();
+        let mut groups = Groups::default();
+        let mut rng = streams.rng(0, 0, Purpose::Groups);
+        for (i, firm) in firms.iter_mut().enumerate() {
+            maybe_join_group(s, &mut groups, firm, i as u32, &mut rng);
+        }
+        let banks = setup
+            .bank_type
+            .iter()
+            .map(|&ty| {
+                let t = &s.banks.types[ty];
+                let equity = t.equity_kusd_per_firm * n as f64 / t.count as f64;
+                Bank::new(ty, equity, setup.pd_table(s))
+            })
+            .collect();
+        let initial_fx = world.cny_per_usd;
+        Replication {
+            scenario,
+            setup,
+            streams,
+            replication,
+            t: 0,
+            world,
+            initial_fx,
+            month: vec![FirmMonth::default(); n],
+            firms,
+            banks,
+            loans: Vec::new(),
+            groups,
+            tally: Default::default(),
+            ledger: Default::default(),
+            defaulted_principal_12m: [0.0; 12],
+            initial_firms: n,
+        }
+    }
+
+    /// Fills empty slots (and, with population growth, new ones) with
+    /// entrants: small, young, no credit record, not exporting.
+    pub fn enter_firms(&mut self) -> u32 {
+        let s = self.scenario;
+        let years = self.t as f64 / 12.0;
+        let target = (self.initial_firms as f64
+            * (1.0 + s.firms.demography.population_growth_annual).powf(years))
+        .round() as usize;
+        let mut missing = target.saturating_sub(self.alive_count());
+        let mut group_rng = self.streams.rng(self.t, 0, Purpose::Groups);
+        let mut entered = 0;
+        let mut slot = 0;
+        while missing > 0 {
+            if slot == self.firms.len() {
+                self.firms.push(Firm {
+                    alive: false,
+                    ..Firm::default()
+                });
+                self.month.push(FirmMonth::default());
+            }
+            if !self.firms[slot].alive {
+                let generation = self.firms[slot].generation + 1;
+                let key = (slot as u64) | ((generation as u64) << 32);
+                let mut rng = self.streams.rng(self.t, key, Purpose::Entrant);
+                let mut firm = new_firm(s, &self.setup, &self.world, &mut rng, Birth::Entrant);
+                firm.generation = generation;
+                maybe_join_group(s, &mut self.groups, &mut firm, slot as u32, &mut group_rng);
+                self.ledger.entrant_endowments += firm.cash_kusd;
+                self.firms[slot] = firm;
+                self.month[slot] = FirmMonth::default();
+                missing -= 1;
+                entered += 1;
+            }
+            slot += 1;
+        }
+        entered
+    }
+}

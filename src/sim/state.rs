@@ -1,0 +1,216 @@
+//! The state of one replication, and the per-month scratch the phases pass
+//! to each other.
+
+use crate::metrics::Tally;
+use crate::model::bank::{PdTable, prior_pd};
+use crate::model::firm::{MAX_TERM_MONTHS, monthly_probability};
+use crate::model::product::{PRODUCT_COUNT, ProductKind};
+use crate::model::{Bank, Firm, Groups, Loan, SizeClass, SizeRule, World};
+use crate::scenario::{Scenario, TermMix};
+
+use super::ledger::Ledger;
+use super::rng::Streams;
+
+/// Parameters derived once from the scenario for fast use in the month loop.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub size_rule: SizeRule,
+    /// Cumulative payment-term probabilities by size class.
+    pub term_cdf: [[f64; 4]; 4],
+    /// Bank type of each bank.
+    pub bank_type: Vec<usize>,
+    /// Cumulative main-bank probabilities over banks, for SMEs and large firms.
+    pub main_bank_cdf_sme: Vec<f64>,
+    pub main_bank_cdf_large: Vec<f64>,
+    pub exit_hazard_monthly: f64,
+    pub export_exit_monthly: f64,
+    pub entry_consideration_monthly: f64,
+    pub operating_loss_monthly: f64,
+    /// Monthly capacity of a firm with φ = 1 at median revenue per employee.
+    pub unit_capacity_kusd: f64,
+    /// Monthly decay of banks' learned default counts.
+    pub pd_keep: f64,
+    /// Share of screening noise a credit bureau removes for the firms it
+    /// covers. The bureau agent (`government.bureau`) sets coverage and
+    /// gain; without it no firm is covered and the gain is zero.
+    pub bureau_precision_gain: f64,
+}
+
+impl Setup {
+    pub fn new(s: &Scenario) -> Self {
+        let pt = &s.world.payment_terms;
+        let cdf = |m: &TermMix| {
+            let w = [
+                m.cash_in_advance,
+                m.letter_of_credit,
+                m.documentary_collection,
+                m.open_account,
+            ];
+            let total: f64 = w.iter().sum();
+            let mut acc = 0.0;
+            w.map(|x| {
+                acc += x / total;
+                acc
+            })
+        };
+        let term_cdf = [cdf(&pt.micro), cdf(&pt.small), cdf(&pt.medium), cdf(&pt.large)];
+
+        let mut bank_type = Vec::new();
+        for (i, t) in s.banks.types.iter().enumerate() {
+            bank_type.extend(std::iter::repeat_n(i, t.count as usize));
+        }
+        let bank_cdf = |weight: &dyn Fn(usize) -> f64| {
+            let w: Vec<f64> = bank_type
+                .iter()
+                .map(|&ty| weight(ty) / s.banks.types[ty].count as f64)
+                .collect();
+            let total: f64 = w.iter().sum();
+            let mut acc = 0.0;
+            w.iter()
+                .map(|x| {
+                    acc += x / total;
+                    acc
+                })
+                .collect::<Vec<f64>>()
+        };
+        let main_bank_cdf_sme = bank_cdf(&|ty| s.banks.types[ty].main_bank_weight_sme);
+        // Large firms use the SME weights when no type serves them.
+        let large_total: f64 = s.banks.types.iter().map(|t| t.main_bank_weight_large).sum();
+        let main_bank_cdf_large = if large_total > 0.0 {
+            bank_cdf(&|ty| s.banks.types[ty].main_bank_weight_large)
+        } else {
+            main_bank_cdf_sme.clone()
+        };
+
+        let f = &s.firms;
+        Setup {
+            size_rule: SizeRule::from_params(f),
+            term_cdf,
+            bank_type,
+            main_bank_cdf_sme,
+            main_bank_cdf_large,
+            exit_hazard_monthly: monthly_probability(f.demography.exit_hazard_annual),
+            export_exit_monthly: monthly_probability(f.export.exit_hazard_annual),
+            entry_consideration_monthly: monthly_probability(f.export.entry_consideration_annual),
+            operating_loss_monthly: monthly_probability(f.operating_loss.probability_annual),
+            unit_capacity_kusd: f.employees_at_min_productivity * f.revenue_per_employee_kusd_annual / 12.0,
+            pd_keep: 1.0 - 1.0 / s.banks.pd_memory_months,
+            bureau_precision_gain: 0.0,
+        }
+    }
+
+    /// A fresh learning table with the scenario's prior.
+    pub fn pd_table(&self, s: &Scenario) -> PdTable {
+        let b = &s.banks;
+        let buckets = b.pd_buckets as usize;
+        let mut prior = vec![0.0; buckets * PRODUCT_COUNT];
+        for product in ProductKind::ALL {
+            let factor = product.terms(&b.products).prior_pd_factor;
+            for bucket in 0..buckets {
+                prior[product.index() * buckets + bucket] =
+                    prior_pd(bucket, buckets, b.prior_pd, b.prior_pd_slope, factor);
+            }
+        }
+        PdTable::new(buckets, prior, b.prior_weight)
+    }
+}
+
+/// Orders a firm received this month, by payment term (index = `PaymentTerm`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Orders {
+    pub domestic: f64,
+    pub domestic_good: f64,
+    pub export: [f64; 4],
+    /// The part of each that buyers will pay.
+    pub export_good: [f64; 4],
+    /// Months until payment, by term (0 for cash in advance).
+    pub term: [u32; 4],
+}
+
+impl Orders {
+    pub fn export_total(&self) -> f64 {
+        self.export.iter().sum()
+    }
+}
+
+/// What the phases of one month know about one firm.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FirmMonth {
+    pub orders: Orders,
+    /// Production cost per kUSD of domestic and of export orders.
+    pub cost_share_domestic: f64,
+    pub cost_share_export: f64,
+    pub fixed_cost: f64,
+    /// Owed on working-capital loans due this month.
+    pub due_general: f64,
+    /// Financing need at the start of the month (0 if none).
+    pub need: f64,
+    /// Part of the need not yet financed.
+    pub unfinanced: f64,
+    pub applied: bool,
+    pub discouraged: bool,
+    pub approved: bool,
+    pub granted: f64,
+    /// Packing-loan room left on this month's LC orders.
+    pub packing_room: f64,
+    /// Banks visited this month, main bank first.
+    pub visited: [u16; MAX_SEARCH],
+    pub visits: u8,
+    /// Lost for lack of finance, and shipped.
+    pub lost_export: f64,
+    pub lost_total: f64,
+    pub shipped_export: f64,
+    pub gross_profit: f64,
+    pub entered_export: bool,
+    /// Collateral pledged for the working-capital loans due this month.
+    pub due_pledged: f64,
+    /// Paid everything due this month at settlement.
+    pub paid_due: bool,
+    /// Owed now on LC-backed loans beyond their LC proceeds.
+    pub recourse: f64,
+    pub defaulted: bool,
+    /// Defaulted because a guarantee it gave was called.
+    pub chain_default: bool,
+    /// Recovery shares on a default: LC proceeds on loans due now, the
+    /// firm's own assets, guarantors, and LC proceeds by future due month.
+    pub lc_pay_ratio: f64,
+    pub own_recovery: f64,
+    pub guarantee_recovery: f64,
+    pub lc_future_ratio: [f64; MAX_TERM_MONTHS as usize + 1],
+}
+
+/// Most banks a firm visits in a month (larger `search_breadth` is capped).
+pub const MAX_SEARCH: usize = 8;
+
+/// One replication: every agent, the loans between them, and this month's
+/// scratch, tally and ledger.
+pub struct Replication<'a> {
+    pub scenario: &'a Scenario,
+    pub setup: Setup,
+    pub streams: Streams,
+    pub replication: u32,
+    /// Current simulation month, 0 = first burn-in month.
+    pub t: u32,
+    pub world: World,
+    pub initial_fx: f64,
+    pub firms: Vec<Firm>,
+    pub month: Vec<FirmMonth>,
+    pub banks: Vec<Bank>,
+    pub loans: Vec<Loan>,
+    pub groups: Groups,
+    pub tally: Tally,
+    pub ledger: Ledger,
+    /// Defaulted principal in each of the last 12 months, for the NPL ratio.
+    pub defaulted_principal_12m: [f64; 12],
+    pub initial_firms: usize,
+}
+
+impl Replication<'_> {
+    pub fn alive_count(&self) -> usize {
+        self.firms.iter().filter(|f| f.alive).count()
+    }
+
+    pub fn size_class_of(&self, firm: usize) -> SizeClass {
+        self.firms[firm].size_class
+    }
+}
