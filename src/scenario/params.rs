@@ -810,6 +810,10 @@ pub struct Banks {
     pub relationship_noise_reduction: f64,
     /// Relationship length, months, at which the reduction is complete (≥ 1). Default 36.
     pub relationship_full_months: f64,
+    /// Share of the variance of a credit officer's error that persists for
+    /// a bank–firm pair; the rest is drawn afresh each month (in [0, 1]).
+    /// Default 0.5.
+    pub screening_error_persistence: f64,
     /// Smallest loss given default a bank assumes, whatever the collateral:
     /// enforcement is slow and costly (in [0, 1]). Default 0.1.
     pub lgd_floor: f64,
@@ -846,6 +850,7 @@ impl Default for Banks {
             prior_weight: 20.0,
             relationship_noise_reduction: 0.4,
             relationship_full_months: 36.0,
+            screening_error_persistence: 0.5,
             lgd_floor: 0.1,
             group_guarantee_lgd_credit: 0.3,
             min_loan_kusd: 5.0,

@@ -323,6 +323,7 @@ fn banks(c: &mut Checker, b: &Banks) {
     c.probability("relationship_noise_reduction", b.relationship_noise_reduction);
     c.at_least("relationship_full_months", b.relationship_full_months, 1.0);
     c.range("lgd_floor", b.lgd_floor, 0.0, 1.0);
+    c.probability("screening_error_persistence", b.screening_error_persistence);
     c.range(
         "group_guarantee_lgd_credit",
         b.group_guarantee_lgd_credit,

@@ -213,3 +213,182 @@ fn close_loans(rep: &mut Replication) {
     });
     rep.defaulted_principal_12m[t as usize % 12] = defaulted_principal;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::firm::NEVER;
+    use crate::model::{Groups, Loan, ProductKind};
+    use crate::scenario::{BankType, Scenario};
+
+    /// Three firms, one bank, no random operating losses, nothing owed.
+    fn scenario() -> Scenario {
+        let mut s = Scenario::default();
+        s.simulation.firms = 3;
+        s.firms.operating_loss.probability_annual = 0.0;
+        s.firms.guarantee_groups.share_of_smes = 0.0;
+        s.government.regulator.recovery_rate = 0.4;
+        s.banks.types = vec![BankType {
+            count: 1,
+            equity_kusd_per_firm: 100.0,
+            ..BankType::default()
+        }];
+        s
+    }
+
+    fn quiet(rep: &mut Replication) {
+        rep.t = 5;
+        for f in &mut rep.firms {
+            f.cash_kusd = 0.0;
+            f.fixed_assets_kusd = 0.0;
+            f.dues = Default::default();
+        }
+    }
+
+    /// A working-capital loan of 95 principal, 100 owed, due now.
+    fn lend(rep: &mut Replication, firm: usize, due: u32, pledged: f64) {
+        rep.loans.push(Loan {
+            principal: 95.0,
+            owed: 100.0,
+            pledged,
+            rwa: 95.0,
+            firm: firm as u32,
+            due,
+            bank: 0,
+            product: ProductKind::WorkingCapital,
+            bucket: 3,
+            sme: true,
+        });
+        rep.banks[0].book_loan(95.0, 95.0, true);
+        let f = &mut rep.firms[firm];
+        f.debt_kusd += 100.0;
+        f.debt_general_kusd += 100.0;
+        f.pledged_kusd += pledged;
+        let slot = f.dues.slot_mut(due);
+        slot.loan_owed += 100.0;
+        slot.loan_pledged += pledged;
+        if due == rep.t {
+            rep.month[firm].due_general += 100.0;
+            rep.month[firm].due_pledged += pledged;
+        }
+    }
+
+    /// Firm 0 owes 100 and has no cash; its 50 of pledged collateral
+    /// recovers 20. Guarantors 1 (cash 60) and 2 (cash 30) owe 40 each: 1
+    /// pays, 2 pays 30 and defaults in turn. The bank gets 20 + 70 = 90.
+    #[test]
+    fn guarantee_chain_contagion_by_hand() {
+        let s = scenario();
+        let mut rep = Replication::new(&s, 0);
+        quiet(&mut rep);
+        let mut groups = Groups::default();
+        for i in 0..3 {
+            rep.firms[i].group = groups.join(i as u32, 3);
+        }
+        rep.groups = groups;
+        rep.firms[0].fixed_assets_kusd = 80.0;
+        rep.firms[1].cash_kusd = 60.0;
+        rep.firms[2].cash_kusd = 30.0;
+        lend(&mut rep, 0, 5, 50.0);
+        let equity = rep.banks[0].equity;
+
+        settle_receivables_and_loans(&mut rep);
+
+        assert!(rep.month[0].defaulted && !rep.month[0].chain_default);
+        assert!(!rep.month[1].defaulted);
+        assert!(rep.month[2].defaulted && rep.month[2].chain_default);
+        assert_eq!((rep.tally.firm_defaults, rep.tally.chain_defaults), (2, 1));
+        assert!((rep.firms[1].cash_kusd - 20.0).abs() < 1e-12);
+        assert_eq!(rep.firms[2].cash_kusd, 0.0);
+        assert!((rep.banks[0].equity - (equity + 90.0 - 95.0)).abs() < 1e-9);
+        assert!((rep.ledger.collateral_sales - 20.0).abs() < 1e-12);
+        let a = &rep.firms[0];
+        assert_eq!(
+            (a.debt_kusd, a.pledged_kusd, a.months_since_default),
+            (0.0, 0.0, 0)
+        );
+        assert!(
+            (a.fixed_assets_kusd - 30.0).abs() < 1e-12,
+            "pledged collateral is seized"
+        );
+        assert!(rep.loans.is_empty());
+        assert_eq!((rep.banks[0].loans, rep.banks[0].funding), (0.0, 0.0));
+        assert_ne!(rep.firms[1].months_since_default, 0);
+        assert_eq!(rep.firms[1].months_since_default, NEVER);
+    }
+
+    /// Firm 0 has 30 of cash, owes 100 now and 100 in two months on
+    /// working-capital loans (pledges 60 and 40), and owes 40 on an LC
+    /// negotiation due next month backed by LC receivables of which 50 will
+    /// be paid. Claims 200 against 30 + 100·0.4 = 70: each working-capital
+    /// loan recovers 35; the LC loan recovers all 40 from its LC, and the
+    /// firm keeps the other 10.
+    #[test]
+    fn default_recovers_cash_collateral_and_assigned_lc_proceeds() {
+        let s = scenario();
+        let mut rep = Replication::new(&s, 0);
+        quiet(&mut rep);
+        rep.firms[0].cash_kusd = 30.0;
+        rep.firms[0].fixed_assets_kusd = 100.0;
+        lend(&mut rep, 0, 5, 60.0);
+        lend(&mut rep, 0, 7, 40.0);
+        rep.loans.push(Loan {
+            principal: 39.0,
+            owed: 40.0,
+            pledged: 0.0,
+            rwa: 7.8,
+            firm: 0,
+            due: 6,
+            bank: 0,
+            product: ProductKind::LcNegotiation,
+            bucket: 3,
+            sme: true,
+        });
+        rep.banks[0].book_loan(39.0, 7.8, true);
+        rep.firms[0].debt_kusd += 40.0;
+        let slot = rep.firms[0].dues.slot_mut(6);
+        slot.face = 60.0;
+        slot.good = 50.0;
+        slot.lc_face = 60.0;
+        slot.lc_good = 50.0;
+        slot.lc_owed = 40.0;
+        let equity = rep.banks[0].equity;
+
+        settle_receivables_and_loans(&mut rep);
+
+        assert!(rep.month[0].defaulted);
+        assert!((rep.month[0].own_recovery - 0.35).abs() < 1e-12);
+        // 35 + 35 on principal 95 each; 40 on principal 39.
+        let expected = equity + (35.0 - 95.0) * 2.0 + (40.0 - 39.0);
+        assert!((rep.banks[0].equity - expected).abs() < 1e-9);
+        assert!((rep.firms[0].cash_kusd - 10.0).abs() < 1e-12);
+        assert_eq!(rep.firms[0].dues.receivables_total(), 0.0);
+        assert!((rep.ledger.buyer_payments - 50.0).abs() < 1e-12);
+        assert!((rep.ledger.collateral_sales - 40.0).abs() < 1e-12);
+        assert!(rep.loans.is_empty());
+    }
+
+    /// Receivables pay the LC loan first, then the firm; a firm with enough
+    /// cash repays and releases its collateral.
+    #[test]
+    fn repayment_from_receipts_releases_collateral() {
+        let s = scenario();
+        let mut rep = Replication::new(&s, 0);
+        quiet(&mut rep);
+        rep.firms[1].fixed_assets_kusd = 100.0;
+        lend(&mut rep, 1, 5, 60.0);
+        let slot = rep.firms[1].dues.slot_mut(5);
+        slot.face = 120.0;
+        slot.good = 120.0;
+        let equity = rep.banks[0].equity;
+
+        settle_receivables_and_loans(&mut rep);
+
+        let f = &rep.firms[1];
+        assert!(!rep.month[1].defaulted && rep.month[1].paid_due);
+        assert!((f.cash_kusd - 20.0).abs() < 1e-12);
+        assert_eq!((f.debt_kusd, f.pledged_kusd), (0.0, 0.0));
+        assert!((rep.banks[0].equity - (equity + 5.0)).abs() < 1e-9);
+        assert!(rep.loans.is_empty());
+    }
+}
