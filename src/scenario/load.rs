@@ -196,6 +196,10 @@ struct Layer {
     document: Value,
 }
 
+/// Reserved top-level key for the version and commit that wrote a resolved
+/// scenario.
+pub const PROVENANCE_KEY: &str = "tradefin";
+
 /// The chain from the top file to its root ancestor, each file checked on
 /// its own.
 fn read_chain(top: Origin) -> Result<Vec<Layer>> {
@@ -207,6 +211,20 @@ fn read_chain(top: Origin) -> Result<Vec<Layer>> {
         identities.push(origin.identity()?);
         let mut object = parse_object(&source, &origin.text()?)?;
         let extends = object.remove("extends");
+        // Provenance written by tradefin into results/*/scenario.json; it
+        // says what produced a result and changes nothing, so a resolved
+        // scenario can be run again as it is.
+        if let Some(provenance) = object.remove(PROVENANCE_KEY)
+            && !provenance.is_object()
+        {
+            return Err(Error::input(
+                &source,
+                format!(
+                    "{PROVENANCE_KEY} = {}: must be an object (it is written by tradefin)",
+                    short(&provenance)
+                ),
+            ));
+        }
         let mut document = Value::Object(object);
         deserialize(&document).map_err(|message| Error::input(&source, message))?;
         if let (false, Value::Object(map)) = (layers.is_empty(), &mut document) {
