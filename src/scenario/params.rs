@@ -235,7 +235,8 @@ pub struct Firms {
     /// Shape k of the Pareto productivity distribution φ ~ Pareto(1, k)
     /// (> 1). Default 3.4 (Ghironi & Melitz 2005).
     pub productivity_pareto_shape: f64,
-    /// Upper truncation of productivity (> 1). Default 40.
+    /// Upper truncation of productivity (> 1). Default 15: the largest firm
+    /// of 10,000 is then about 2,000 times the smallest.
     pub productivity_max: f64,
     /// Elasticity of substitution σ; size ∝ φ^(σ−1) (> 1). Default 3.8 (Melitz 2003).
     pub elasticity_of_substitution: f64,
@@ -309,7 +310,7 @@ impl Default for Firms {
     fn default() -> Self {
         Firms {
             productivity_pareto_shape: 3.4,
-            productivity_max: 40.0,
+            productivity_max: 15.0,
             elasticity_of_substitution: 3.8,
             employees_at_min_productivity: 8.0,
             revenue_per_employee_kusd_annual: 90.0,
@@ -376,7 +377,10 @@ pub struct Export {
     pub intensity_beta_a: f64,
     /// (> 0). Default 2.
     pub intensity_beta_b: f64,
-    /// Extra export intensity per unit of ln φ, capped at 0.95 (≥ 0). Default 0.05.
+    /// Change in export intensity per unit of ln φ; intensity is kept in
+    /// [0.05, 0.95] (≥ −1, ≤ 1). Default −0.05: in China, processing
+    /// exporters are less productive and export more of their output
+    /// (Lu 2010; Dai, Maitra & Yu 2016).
     pub intensity_productivity_slope: f64,
     /// Sunk cost of entering export markets, in months of capacity (≥ 0). Default 1.5.
     pub entry_cost_months: f64,
@@ -402,7 +406,7 @@ impl Default for Export {
             cutoff_dispersion: 0.3,
             intensity_beta_a: 2.0,
             intensity_beta_b: 2.0,
-            intensity_productivity_slope: 0.05,
+            intensity_productivity_slope: -0.05,
             entry_cost_months: 1.5,
             entry_payback_months: 24.0,
             entry_consideration_annual: 0.25,

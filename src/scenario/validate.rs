@@ -204,10 +204,11 @@ fn firms(c: &mut Checker, f: &Firms) {
         c.at_least("cutoff_dispersion", e.cutoff_dispersion, 0.0);
         c.above("intensity_beta_a", e.intensity_beta_a, 0.0);
         c.above("intensity_beta_b", e.intensity_beta_b, 0.0);
-        c.at_least(
+        c.range(
             "intensity_productivity_slope",
             e.intensity_productivity_slope,
-            0.0,
+            -1.0,
+            1.0,
         );
         c.at_least("entry_cost_months", e.entry_cost_months, 0.0);
         c.at_least("entry_payback_months", e.entry_payback_months, 1.0);

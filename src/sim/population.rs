@@ -44,7 +44,7 @@ pub fn new_firm(s: &Scenario, setup: &Setup, world: &World, rng: &mut Rng, birth
         .clamp(0.0, 1.0);
     let export_intensity = (beta(rng, f.export.intensity_beta_a, f.export.intensity_beta_b)
         + f.export.intensity_productivity_slope * ln_phi)
-        .min(0.95);
+        .clamp(0.05, 0.95);
     let exporter = birth == Birth::Initial
         && phi * (f.export.cutoff_dispersion * rng.normal()).exp() > f.export.productivity_cutoff;
     let orders_per_month = (f.orders.per_month_at_min_size * size.powf(f.orders.size_elasticity))

@@ -5,7 +5,7 @@ use crate::metrics::Tally;
 use crate::model::bank::{PdTable, prior_pd};
 use crate::model::firm::{MAX_TERM_MONTHS, monthly_probability};
 use crate::model::product::{PRODUCT_COUNT, ProductKind};
-use crate::model::{Bank, Firm, Groups, Loan, SizeClass, SizeRule, World};
+use crate::model::{Bank, Firm, Groups, Loan, SizeRule, World};
 use crate::scenario::{Scenario, TermMix};
 
 use super::ledger::Ledger;
@@ -208,9 +208,5 @@ pub struct Replication<'a> {
 impl Replication<'_> {
     pub fn alive_count(&self) -> usize {
         self.firms.iter().filter(|f| f.alive).count()
-    }
-
-    pub fn size_class_of(&self, firm: usize) -> SizeClass {
-        self.firms[firm].size_class
     }
 }
