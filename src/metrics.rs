@@ -37,7 +37,10 @@ pub struct Tally {
     pub firm_entries: u32,
     pub firm_exits: u32,
     pub operating_losses: u32,
-    pub firm_defaults: u32,
+    /// Defaults of firms that had debt at the start of the month.
+    pub borrower_defaults: u32,
+    /// Defaults of guarantors whose guarantee was called (with or without
+    /// debt of their own).
     pub chain_defaults: u32,
     /// Firms with debt at the start of the month.
     pub borrowers: u32,
@@ -197,7 +200,7 @@ pub fn measure(rep: &Replication) -> Vec<(&'static str, Value)> {
     }
     m.push((
         "firm_default_rate",
-        Value::annualised(t.firm_defaults as f64, t.borrowers as f64),
+        Value::annualised(t.borrower_defaults as f64, t.borrowers as f64),
     ));
     m.push(("guarantee_chain_defaults", Value::level(t.chain_defaults as f64)));
 

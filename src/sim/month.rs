@@ -38,9 +38,8 @@ fn open_month(rep: &mut Replication) {
         let due = firm.dues.slot(t);
         fm.due_general = due.loan_owed;
         fm.due_pledged = due.loan_pledged;
-        if firm.alive && firm.debt_kusd > 0.0 {
-            rep.tally.borrowers += 1;
-        }
+        fm.borrower = firm.alive && firm.debt_kusd > 0.0;
+        rep.tally.borrowers += fm.borrower as u32;
     }
     for loan in &rep.loans {
         rep.tally.outstanding_principal[loan.product.index()] += loan.principal;

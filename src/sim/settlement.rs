@@ -99,6 +99,22 @@ fn resolve_defaults(rep: &mut Replication) {
         // What the firm still owes on LC-backed loans due now beyond their
         // LC proceeds joins its general claims.
         let recourse = if fm.paid_due { 0.0 } else { fm.recourse };
+        // Every receivable is collected now: LC proceeds go first to the
+        // LC-backed loans they were assigned to, the rest joins the pool
+        // for the other creditors.
+        for due in t + 1..=t + MAX_TENOR_MONTHS {
+            let slot = firm.dues.take(due);
+            let to_bank = slot.lc_good.min(slot.lc_owed);
+            if due <= t + MAX_TERM_MONTHS {
+                fm.lc_future_ratio[due as usize % (MAX_TERM_MONTHS as usize + 1)] = if slot.lc_owed > 0.0 {
+                    to_bank / slot.lc_owed
+                } else {
+                    1.0
+                };
+            }
+            rep.ledger.buyer_payments += slot.good;
+            firm.cash_kusd += slot.good - to_bank;
+        }
         let general_claims = firm.debt_general_kusd + recourse;
         let collateral = firm.pledged_kusd * recovery_rate;
         rep.ledger.collateral_sales += collateral;
@@ -113,41 +129,18 @@ fn resolve_defaults(rep: &mut Replication) {
         firm.cash_kusd = pool - own * general_claims;
         fm.own_recovery = own;
 
-        // LC receivables assigned to banks are collected by them now; every
-        // loan is settled now, so nothing stays due.
-        for due in t + 1..=t + MAX_TENOR_MONTHS {
-            let slot = firm.dues.slot_mut(due);
-            slot.loan_owed = 0.0;
-            slot.loan_pledged = 0.0;
-            if due > t + MAX_TERM_MONTHS {
-                continue;
-            }
-            let ratio = &mut fm.lc_future_ratio[due as usize % (MAX_TERM_MONTHS as usize + 1)];
-            *ratio = 1.0;
-            if slot.lc_owed > 0.0 {
-                let to_bank = slot.lc_good.min(slot.lc_owed);
-                *ratio = to_bank / slot.lc_owed;
-                rep.ledger.buyer_payments += slot.lc_good;
-                firm.cash_kusd += slot.lc_good - to_bank;
-                slot.face -= slot.lc_face;
-                slot.good -= slot.lc_good;
-                slot.lc_face = 0.0;
-                slot.lc_good = 0.0;
-                slot.lc_owed = 0.0;
-            }
-        }
-
         let guaranteed = firm.debt_general_kusd;
         let shortfall = (1.0 - own) * guaranteed;
         let group = firm.group;
         firm.debt_kusd = 0.0;
         firm.debt_general_kusd = 0.0;
         firm.months_since_default = 0;
+        // Until a lender's loss says otherwise (in `close_loans`): a
+        // guarantor without loans of its own defaulted on its main bank's
+        // client's debt.
         firm.defaulted_with_bank = firm.main_bank;
-        rep.tally.firm_defaults += 1;
-        if fm.chain_default {
-            rep.tally.chain_defaults += 1;
-        }
+        rep.tally.borrower_defaults += fm.borrower as u32;
+        rep.tally.chain_defaults += fm.chain_default as u32;
 
         let mut paid = 0.0;
         if shortfall > 0.0 {
@@ -177,12 +170,19 @@ fn resolve_defaults(rep: &mut Replication) {
 }
 
 /// Closes every loan that was repaid or defaulted this month, on the
-/// bank's books, and lets banks learn from the outcome.
+/// bank's books, and lets banks learn from the outcome (their PD tables
+/// count default events; recoveries enter prices through the LGD).
 fn close_loans(rep: &mut Replication) {
     let t = rep.t;
     let slots = MAX_TERM_MONTHS as usize + 1;
     let mut defaulted_principal = 0.0;
-    let (banks, month, tally, ledger) = (&mut rep.banks, &rep.month, &mut rep.tally, &mut rep.ledger);
+    let (banks, firms, month, tally, ledger) = (
+        &mut rep.banks,
+        &mut rep.firms,
+        &rep.month,
+        &mut rep.tally,
+        &mut rep.ledger,
+    );
     rep.loans.retain(|loan| {
         let fm = &month[loan.firm as usize];
         let received = if loan.due == t && fm.paid_due {
@@ -200,12 +200,18 @@ fn close_loans(rep: &mut Replication) {
             debug_assert!(loan.due > t, "a loan fell due unpaid without a default");
             return true;
         };
-        let defaulted = received < loan.owed * (1.0 - 1e-12);
+        // A default is the borrower failing to pay, whatever is recovered
+        // later (the loss is the LGD's business) — except that an LC-backed
+        // loan its LC repays in full performed.
+        let defaulted = fm.defaulted
+            && !(loan.due == t && fm.paid_due)
+            && (!loan.product.is_lc_backed() || received < loan.owed * (1.0 - 1e-12));
         let bank = &mut banks[loan.bank as usize];
         bank.close_loan(loan.principal, loan.rwa, loan.sme, received);
         bank.pd.observe(loan.product, loan.bucket as usize, defaulted);
         ledger.deposits_repaid += loan.principal;
         if defaulted {
+            firms[loan.firm as usize].defaulted_with_bank = loan.bank;
             defaulted_principal += loan.principal;
             tally.defaulted_principal[loan.product.index()] += loan.principal;
         }
@@ -260,6 +266,7 @@ mod tests {
             sme: true,
         });
         rep.banks[0].book_loan(95.0, 95.0, true);
+        rep.month[firm].borrower = true;
         let f = &mut rep.firms[firm];
         f.debt_kusd += 100.0;
         f.debt_general_kusd += 100.0;
@@ -297,7 +304,7 @@ mod tests {
         assert!(rep.month[0].defaulted && !rep.month[0].chain_default);
         assert!(!rep.month[1].defaulted);
         assert!(rep.month[2].defaulted && rep.month[2].chain_default);
-        assert_eq!((rep.tally.firm_defaults, rep.tally.chain_defaults), (2, 1));
+        assert_eq!((rep.tally.borrower_defaults, rep.tally.chain_defaults), (1, 1));
         assert!((rep.firms[1].cash_kusd - 20.0).abs() < 1e-12);
         assert_eq!(rep.firms[2].cash_kusd, 0.0);
         assert!((rep.banks[0].equity - (equity + 90.0 - 95.0)).abs() < 1e-9);
@@ -320,9 +327,10 @@ mod tests {
     /// Firm 0 has 30 of cash, owes 100 now and 100 in two months on
     /// working-capital loans (pledges 60 and 40), and owes 40 on an LC
     /// negotiation due next month backed by LC receivables of which 50 will
-    /// be paid. Claims 200 against 30 + 100·0.4 = 70: each working-capital
-    /// loan recovers 35; the LC loan recovers all 40 from its LC, and the
-    /// firm keeps the other 10.
+    /// be paid; buyers will also pay 20 of 25 on open account in three
+    /// months. The LC loan recovers all 40 from its LC. Working-capital
+    /// claims of 200 meet a pool of 30 cash + 10 LC surplus + 20 receivables
+    /// + 100·0.4 collateral = 100: each loan recovers 50.
     #[test]
     fn default_recovers_cash_collateral_and_assigned_lc_proceeds() {
         let s = scenario();
@@ -352,18 +360,21 @@ mod tests {
         slot.lc_face = 60.0;
         slot.lc_good = 50.0;
         slot.lc_owed = 40.0;
+        let later = rep.firms[0].dues.slot_mut(8);
+        later.face = 25.0;
+        later.good = 20.0;
         let equity = rep.banks[0].equity;
 
         settle_receivables_and_loans(&mut rep);
 
         assert!(rep.month[0].defaulted);
-        assert!((rep.month[0].own_recovery - 0.35).abs() < 1e-12);
-        // 35 + 35 on principal 95 each; 40 on principal 39.
-        let expected = equity + (35.0 - 95.0) * 2.0 + (40.0 - 39.0);
+        assert!((rep.month[0].own_recovery - 0.5).abs() < 1e-12);
+        // 50 + 50 on principal 95 each; 40 on principal 39.
+        let expected = equity + (50.0 - 95.0) * 2.0 + (40.0 - 39.0);
         assert!((rep.banks[0].equity - expected).abs() < 1e-9);
-        assert!((rep.firms[0].cash_kusd - 10.0).abs() < 1e-12);
+        assert!(rep.firms[0].cash_kusd.abs() < 1e-12);
         assert_eq!(rep.firms[0].dues.receivables_total(), 0.0);
-        assert!((rep.ledger.buyer_payments - 50.0).abs() < 1e-12);
+        assert!((rep.ledger.buyer_payments - 70.0).abs() < 1e-12);
         assert!((rep.ledger.collateral_sales - 40.0).abs() < 1e-12);
         assert!(rep.loans.is_empty());
     }

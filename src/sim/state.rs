@@ -164,6 +164,8 @@ pub struct FirmMonth {
     pub entered_export: bool,
     /// Collateral pledged for the working-capital loans due this month.
     pub due_pledged: f64,
+    /// Had debt at the start of the month.
+    pub borrower: bool,
     /// Paid everything due this month at settlement.
     pub paid_due: bool,
     /// Owed now on LC-backed loans beyond their LC proceeds.
