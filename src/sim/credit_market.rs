@@ -253,7 +253,7 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
         } else {
             firm.belief += recovery * (initial - firm.belief);
         }
-        rep.tally.financing_gap[firm.size_class.index()] += if fm.applied { fm.unfinanced } else { fm.need };
+        rep.tally.financing_gap[firm.size_class.index()] += (fm.need - fm.granted).max(0.0);
     }
 }
 

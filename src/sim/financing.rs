@@ -52,6 +52,7 @@ pub fn firms_assess_need(rep: &mut Replication) {
 pub fn firms_decide_to_apply(rep: &mut Replication) {
     let s = rep.scenario;
     let threshold = s.firms.belief.discouragement_threshold;
+    let min_loan = s.banks.min_loan_kusd;
     let prudence = s.firms.receipts_prudence;
     let packing_advance = s.banks.products.packing_loan.advance_ratio;
     for (firm, fm) in rep.firms.iter().zip(rep.month.iter_mut()) {
@@ -68,7 +69,8 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
             rep.tally.discouraged[class] += 1;
         } else {
             fm.applied = true;
-            fm.unfinanced = fm.need;
+            // Banks lend no less than their minimum: a small need asks for it.
+            fm.unfinanced = fm.need.max(min_loan);
             fm.packing_room = packing_advance * fm.orders.export[PaymentTerm::LetterOfCredit as usize];
             rep.tally.applications[class] += 1;
         }
