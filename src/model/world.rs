@@ -55,12 +55,16 @@ pub struct World {
 impl World {
     /// The world at simulation month 0 (the first burn-in month).
     pub fn initial(s: &Scenario) -> Self {
-        let first = s.simulation.start.plus(-(s.simulation.burn_in_months as i64));
+        let burn_in = s.simulation.burn_in_months;
+        let first = s.simulation.start.plus(-(burn_in as i64));
+        // The scenario gives the rate at the start month; burn-in begins
+        // that many months of drift earlier.
+        let ln_fx = s.world.cny_per_usd.ln() - s.world.fx_drift_annual * burn_in as f64 / 12.0;
         let mut w = World {
             date: first,
             foreign_cycle: 0.0,
             domestic_cycle: 0.0,
-            ln_fx_trend: s.world.cny_per_usd.ln(),
+            ln_fx_trend: ln_fx,
             foreign_demand: 1.0,
             domestic_demand: 1.0,
             cny_per_usd: s.world.cny_per_usd,
@@ -166,14 +170,17 @@ mod tests {
     fn trend_compounds_yearly() {
         let mut s = calm();
         s.world.foreign_demand.trend_annual = 0.2;
+        s.simulation.burn_in_months = 12;
         let mut w = World::initial(&s);
+        // 8.0 at the start month, 12 months of −6 % drift (in logs) later.
+        assert!((w.cny_per_usd - 8.0 * 0.06f64.exp()).abs() < 1e-9);
         let mut rng = Streams::new(1, 0).rng(0, 0, Purpose::World);
         for t in 1..=12 {
             w.advance(&s, t, &mut rng);
         }
+        assert_eq!(w.date, s.simulation.start);
         assert!((w.foreign_demand - 1.2).abs() < 1e-12);
-        // −6 % a year from 8.0, in log terms.
-        assert!((w.cny_per_usd - 8.0 * (-0.06f64).exp()).abs() < 1e-9);
+        assert!((w.cny_per_usd - 8.0).abs() < 1e-9);
     }
 
     #[test]

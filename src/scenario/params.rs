@@ -71,7 +71,7 @@ pub struct World {
     pub foreign_demand: DemandProcess,
     /// Domestic demand index (1.0 at the first simulated month).
     pub domestic_demand: DemandProcess,
-    /// CNY per USD at the first simulated month (> 0). Default 8.0 (2006).
+    /// CNY per USD at `simulation.start` (> 0). Default 8.0 (January 2006).
     pub cny_per_usd: f64,
     /// Trend of the CNY/USD rate per year; negative is appreciation of the
     /// CNY (≥ −0.5, ≤ 0.5). Default −0.06 (≈ 6 % a year, 2005–2008).
@@ -253,7 +253,7 @@ pub struct Firms {
     pub gross_margin_productivity_slope: f64,
     /// In (0, 1). Default 0.4.
     pub gross_margin_max: f64,
-    /// Monthly fixed cost as a share of monthly capacity (in [0, 1)). Default 0.05.
+    /// Monthly fixed cost as a share of expected monthly sales (in [0, 1)). Default 0.05.
     pub fixed_cost_share: f64,
     /// Cash firms keep, in months of production cost, before paying out
     /// profits to owners (≥ 0). Default 1.2.
@@ -445,8 +445,9 @@ impl Default for Orders {
 
 /// Capacity dynamics:
 /// `Δ ln K = reversion·(ln K* − ln K) + profit_elasticity·π − lost_orders_elasticity·ℓ`
-/// with K* the productivity-given potential, π the month's profit over
-/// capacity and ℓ the share of orders lost for lack of finance.
+/// with K* the productivity-given potential, π the month's gross profit over
+/// expected sales and ℓ the share of orders lost for lack of finance
+/// (the change is clamped to ±0.2 a month).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Capacity {
@@ -537,8 +538,8 @@ impl Default for CreditQuality {
 }
 
 /// Operating losses (accidents, failed batches, fraud): monthly probability
-/// `p = annual/12 · exp(−elasticity·z)` (capped at 0.5), each costing
-/// `size_months` of capacity. They make default risk depend on the true
+/// `p = (1 − (1 − annual)^(1/12)) · exp(−elasticity·z)` (capped at 0.5),
+/// each costing `size_months` of expected sales. They make default risk depend on the true
 /// creditworthiness z that banks screen for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -905,13 +906,8 @@ impl Default for Products {
                 uses_collateral: false,
                 prior_pd_factor: 0.4,
             },
-            working_capital: ProductTerms {
-                advance_ratio: 1.0,
-                tenor_months: 4,
-                loss_given_default: 1.0,
-                uses_collateral: true,
-                prior_pd_factor: 1.0,
-            },
+            // The generic secured loan is the default product.
+            working_capital: ProductTerms::default(),
         }
     }
 }
@@ -979,7 +975,7 @@ pub struct BankType {
     /// may go to SMEs (in [0, 1]).
     pub sme_quota_share: f64,
     /// A borrower's (or, with unified risk management, a group's) total debt
-    /// may not exceed this many months of its capacity (≥ 0).
+    /// may not exceed this many months of its expected sales (≥ 0).
     pub max_debt_to_monthly_revenue: f64,
     /// Products offered; "single mode" banks offer working capital and
     /// packing loans only. At least one.
