@@ -13,8 +13,9 @@ pub enum Error {
     /// what is allowed.
     #[error("{source_name}: {message}")]
     Input { source_name: String, message: String },
-    /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file failed. The message names the path; the
+    /// operating system's reason is the error's source (printed after it).
+    #[error("{}", path.display())]
     Io {
         path: PathBuf,
         #[source]

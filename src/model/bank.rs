@@ -5,9 +5,10 @@ use super::product::{PRODUCT_COUNT, ProductKind};
 /// One bank's balance sheet and what it has learned.
 ///
 /// The balance sheet always satisfies `reserves + loans = funding + equity`:
-/// loans are funded by deposits (`funding`), interest and losses move
-/// `reserves` and `equity` together. `reserves` may go negative (the bank
-/// then borrows on the interbank market at its funding cost).
+/// every loan is funded by deposits of the same size (`funding`), and
+/// interest, costs and losses move `reserves` and `equity` together. So
+/// reserves equal equity: a bank whose losses exceed its equity has
+/// negative reserves until the state recapitalises it.
 #[derive(Debug, Clone)]
 pub struct Bank {
     pub bank_type: usize,
