@@ -12,6 +12,7 @@ pub mod scenario;
 
 pub use error::{Error, Result};
 pub mod experiment;
+pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -2,6 +2,8 @@
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+use crate::math::{exp, ln};
+
 /// Mean, standard deviation and 95 % confidence interval of a sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {
@@ -56,7 +58,7 @@ pub fn annual_growth(series: &[f64]) -> Option<f64> {
         .iter()
         .enumerate()
         .filter(|(_, x)| **x > 0.0)
-        .map(|(i, x)| (i as f64, x.ln()))
+        .map(|(i, x)| (i as f64, ln(*x)))
         .collect();
     if points.len() < 2 {
         return None;
@@ -66,7 +68,7 @@ pub fn annual_growth(series: &[f64]) -> Option<f64> {
     let my = points.iter().map(|p| p.1).sum::<f64>() / n;
     let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
     let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    Some((12.0 * sxy / sxx).exp() - 1.0)
+    Some(exp(12.0 * sxy / sxx) - 1.0)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Bank state and the bank's pricing, learning and capital rules.
 
 use super::product::{PRODUCT_COUNT, ProductKind};
+use crate::math::exp;
 
 /// One bank's balance sheet and what it has learned.
 ///
@@ -175,12 +176,12 @@ pub fn bucket_of(score: f64, buckets: usize) -> usize {
 /// at the bucket's mid score s, capped at 0.9.
 pub fn prior_pd(bucket: usize, buckets: usize, prior_pd: f64, slope: f64, factor: f64) -> f64 {
     let s = (bucket as f64 + 0.5) / buckets as f64;
-    (prior_pd * (-slope * (s - 0.5)).exp() * factor).min(0.9)
+    (prior_pd * exp(-slope * (s - 0.5)) * factor).min(0.9)
 }
 
 /// Observed score: the logistic transform of z seen with noise.
 pub fn score_of(z_observed: f64) -> f64 {
-    1.0 / (1.0 + (-z_observed).exp())
+    1.0 / (1.0 + exp(-z_observed))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Firm state and the rules that depend on one firm only.
 
 use super::size::SizeClass;
+use crate::math::{ln, powf};
 use crate::scenario::CreditQuality;
 
 /// Longest receivable term (scenario terms ≤ 4).
@@ -175,6 +176,19 @@ impl Firm {
         (self.fixed_assets_kusd - self.pledged_kusd).max(0.0)
     }
 
+    /// True creditworthiness this month, at expected sales and production
+    /// cost given the demand indices.
+    pub fn true_quality(&self, w: &CreditQuality, domestic_demand: f64, foreign_demand: f64) -> f64 {
+        let sales = self.expected_sales(domestic_demand, foreign_demand);
+        self.credit_quality(w, sales * (1.0 - self.margin), sales)
+    }
+
+    /// Production cost per kUSD of export orders: `(1 − margin)·fx_factor`,
+    /// at most 1 (see `World::export_cost_factor`).
+    pub fn export_cost_share(&self, fx_factor: f64) -> f64 {
+        ((1.0 - self.margin) * fx_factor).min(1.0)
+    }
+
     /// True creditworthiness z: a fixed index of productivity, management,
     /// liquidity, leverage and age (DESIGN.md §4, phase 5).
     pub fn credit_quality(&self, w: &CreditQuality, monthly_cost: f64, monthly_sales: f64) -> f64 {
@@ -189,18 +203,18 @@ impl Firm {
             0.0
         };
         w.intercept
-            + w.productivity_weight * self.productivity.ln()
+            + w.productivity_weight * ln(self.productivity)
             + w.management_weight * (self.management - 0.5)
             + w.liquidity_weight * liquidity
             - w.leverage_weight * leverage
-            + w.age_weight * (1.0 + self.age_months as f64 / 12.0).ln()
+            + w.age_weight * ln(1.0 + self.age_months as f64 / 12.0)
             + self.hidden_quality
     }
 }
 
 /// Annual probability to monthly: 1 − (1 − p)^(1/12).
 pub fn monthly_probability(annual: f64) -> f64 {
-    1.0 - (1.0 - annual.clamp(0.0, 1.0)).powf(1.0 / 12.0)
+    1.0 - powf(1.0 - annual.clamp(0.0, 1.0), 1.0 / 12.0)
 }
 
 #[cfg(test)]

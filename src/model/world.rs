@@ -1,6 +1,7 @@
 //! The world: demand, exchange rate, interest rates and buyer risk, with
 //! scenario shocks applied on top.
 
+use crate::math::{exp, ln, ln_1p, powf};
 use crate::scenario::{Scenario, Shock, ShockTarget, YearMonth};
 use crate::sim::rng::{Draw, Rng};
 
@@ -59,7 +60,7 @@ impl World {
         let first = s.simulation.start.plus(-(burn_in as i64));
         // The scenario gives the rate at the start month; burn-in begins
         // that many months of drift earlier.
-        let ln_fx = s.world.cny_per_usd.ln() - s.world.fx_drift_annual * burn_in as f64 / 12.0;
+        let ln_fx = ln(s.world.cny_per_usd) - s.world.fx_drift_annual * burn_in as f64 / 12.0;
         let mut w = World {
             date: first,
             foreign_cycle: 0.0,
@@ -79,6 +80,12 @@ impl World {
         w
     }
 
+    /// How much exporters' USD costs have risen with CNY appreciation since
+    /// `initial_fx`: `(initial_fx / fx)^elasticity`.
+    pub fn export_cost_factor(&self, initial_fx: f64, elasticity: f64) -> f64 {
+        powf(initial_fx / self.cny_per_usd, elasticity)
+    }
+
     /// Moves to simulation month `t` (≥ 1): `ln D_t = g·t/12 + c_t`,
     /// `c_t = ρ c_{t−1} + σ ε_t`; `ln fx` is a random walk with drift.
     pub fn advance(&mut self, s: &Scenario, t: u32, rng: &mut Rng) {
@@ -96,9 +103,9 @@ impl World {
     fn apply(&mut self, s: &Scenario, t: u32) {
         let years = t as f64 / 12.0;
         let w = &s.world;
-        self.foreign_demand = (w.foreign_demand.trend_annual.ln_1p() * years + self.foreign_cycle).exp();
-        self.domestic_demand = (w.domestic_demand.trend_annual.ln_1p() * years + self.domestic_cycle).exp();
-        self.cny_per_usd = self.ln_fx_trend.exp();
+        self.foreign_demand = exp(ln_1p(w.foreign_demand.trend_annual) * years + self.foreign_cycle);
+        self.domestic_demand = exp(ln_1p(w.domestic_demand.trend_annual) * years + self.domestic_cycle);
+        self.cny_per_usd = exp(self.ln_fx_trend);
         self.policy_rate = w.policy_rate_annual;
         self.deposit_rate = w.deposit_rate_annual;
         self.default_lc = w.buyer_default.letter_of_credit;

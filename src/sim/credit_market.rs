@@ -289,7 +289,11 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
         .iter()
         .map(|&i| {
             let firm = &rep.firms[i as usize];
-            let z = true_quality(rep, firm);
+            let z = firm.true_quality(
+                &s.firms.credit_quality,
+                rep.world.domestic_demand,
+                rep.world.foreign_demand,
+            );
             let relationship = if firm.main_bank as usize == bank {
                 firm.relationship_months as f64
             } else {
@@ -395,17 +399,6 @@ fn requests(rep: &Replication, i: usize, product: ProductKind) -> Vec<(u32, f64)
             vec![(t + tenor, fm.unfinanced)]
         }
     }
-}
-
-/// z: the firm's true creditworthiness this month.
-fn true_quality(rep: &Replication, firm: &Firm) -> f64 {
-    let w = &rep.world;
-    let sales = firm.expected_sales(w.domestic_demand, w.foreign_demand);
-    firm.credit_quality(
-        &rep.scenario.firms.credit_quality,
-        sales * (1.0 - firm.margin),
-        sales,
-    )
 }
 
 /// Standard deviation of a credit officer's error on z: the bank's staff

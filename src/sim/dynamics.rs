@@ -1,6 +1,7 @@
 //! Phase 8 — firm dynamics: growth, export entry and exit, firm exit and
 //! entry.
 
+use crate::math::{exp, ln};
 use crate::model::firm::NEVER;
 
 use super::rng::{Draw, Purpose};
@@ -32,7 +33,7 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
     let w = &rep.world;
     let t = rep.t;
     let january = w.date.month() == 1;
-    let fx_factor = (rep.initial_fx / w.cny_per_usd).powf(s.world.export_cost_fx_elasticity);
+    let fx_factor = w.export_cost_factor(rep.initial_fx, s.world.export_cost_fx_elasticity);
     for i in 0..rep.firms.len() {
         let firm = &mut rep.firms[i];
         if !firm.alive {
@@ -57,11 +58,11 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
                 0.0
             };
             let c = &f.capacity;
-            let growth = (c.reversion * (firm.potential_kusd / firm.capacity_kusd).ln()
+            let growth = (c.reversion * ln(firm.potential_kusd / firm.capacity_kusd)
                 + c.profit_elasticity * profit_rate
                 - c.lost_orders_elasticity * lost_share)
                 .clamp(-0.2, 0.2);
-            let factor = growth.exp();
+            let factor = exp(growth);
             firm.capacity_kusd *= factor;
             firm.fixed_assets_kusd = (firm.fixed_assets_kusd * factor).max(firm.pledged_kusd);
 
@@ -81,9 +82,10 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
                     rep.tally.export_exits += 1;
                 }
             } else if !was_pending && rng.bernoulli(rep.setup.entry_consideration_monthly) {
-                let export_cost_share = ((1.0 - firm.margin) * fx_factor).min(1.0);
-                let export_profit =
-                    firm.capacity_kusd * firm.export_intensity * w.foreign_demand * (1.0 - export_cost_share);
+                let export_profit = firm.capacity_kusd
+                    * firm.export_intensity
+                    * w.foreign_demand
+                    * (1.0 - firm.export_cost_share(fx_factor));
                 let sunk = f.export.entry_cost_months * firm.capacity_kusd;
                 firm.entry_pending = f.export.entry_payback_months * export_profit >= sunk;
             }

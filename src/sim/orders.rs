@@ -24,7 +24,7 @@ use super::state::Replication;
 pub fn firms_receive_orders(rep: &mut Replication) {
     let s = rep.scenario;
     let w = &rep.world;
-    let fx_factor = (rep.initial_fx / w.cny_per_usd).powf(s.world.export_cost_fx_elasticity);
+    let fx_factor = w.export_cost_factor(rep.initial_fx, s.world.export_cost_fx_elasticity);
     let terms = &s.world.payment_terms;
     let fixed_share = s.firms.fixed_cost_share;
     let dispersion = s.firms.orders.value_dispersion;
@@ -34,7 +34,7 @@ pub fn firms_receive_orders(rep: &mut Replication) {
         }
         let mut rng = rep.streams.rng(rep.t, i as u64, Purpose::Orders);
         fm.cost_share_domestic = 1.0 - firm.margin;
-        fm.cost_share_export = ((1.0 - firm.margin) * fx_factor).min(1.0);
+        fm.cost_share_export = firm.export_cost_share(fx_factor);
         fm.fixed_cost = fixed_share * firm.expected_sales(w.domestic_demand, w.foreign_demand);
         let noise = rng.lognormal_mean_one(dispersion);
         let n = firm.orders_per_month;

@@ -1,7 +1,6 @@
 //! The initial population, entrants and guarantee groups.
 
-use rand_distr::{Beta, Distribution};
-
+use crate::math::{exp, ln, powf};
 use crate::model::firm::{NEVER, NO_GROUP};
 use crate::model::{Bank, Firm, Groups, SizeClass, World};
 use crate::scenario::Scenario;
@@ -16,11 +15,6 @@ pub enum Birth {
     Entrant,
 }
 
-fn beta(rng: &mut Rng, a: f64, b: f64) -> f64 {
-    // Parameters are validated positive, so construction cannot fail.
-    Beta::new(a, b).map_or(0.5, |d| d.sample(rng))
-}
-
 /// Draws one firm.
 ///
 /// Productivity φ ~ Pareto(1, k) truncated at `productivity_max`; size
@@ -29,34 +23,34 @@ fn beta(rng: &mut Rng, a: f64, b: f64) -> f64 {
 pub fn new_firm(s: &Scenario, setup: &Setup, world: &World, rng: &mut Rng, birth: Birth) -> Firm {
     let f = &s.firms;
     let k = f.productivity_pareto_shape;
-    let phi = (1.0 - rng.uniform()).powf(-1.0 / k).min(f.productivity_max);
-    let size = phi.powf(f.elasticity_of_substitution - 1.0);
+    let phi = powf(1.0 - rng.uniform(), -1.0 / k).min(f.productivity_max);
+    let size = powf(phi, f.elasticity_of_substitution - 1.0);
     let revenue_per_employee =
-        f.revenue_per_employee_kusd_annual / 12.0 * (f.revenue_per_employee_dispersion * rng.normal()).exp();
+        f.revenue_per_employee_kusd_annual / 12.0 * exp(f.revenue_per_employee_dispersion * rng.normal());
     let potential = f.employees_at_min_productivity * size * revenue_per_employee;
     let capacity = match birth {
         Birth::Initial => potential,
         Birth::Entrant => potential * f.capacity.entrant_share_of_potential,
     };
-    let ln_phi = phi.ln();
-    let management = (beta(rng, f.management.beta_a, f.management.beta_b)
+    let ln_phi = ln(phi);
+    let management = (rng.beta(f.management.beta_a, f.management.beta_b)
         + f.management.productivity_slope * ln_phi)
         .clamp(0.0, 1.0);
-    let export_intensity = (beta(rng, f.export.intensity_beta_a, f.export.intensity_beta_b)
+    let export_intensity = (rng.beta(f.export.intensity_beta_a, f.export.intensity_beta_b)
         + f.export.intensity_productivity_slope * ln_phi)
         .clamp(0.05, 0.95);
     let exporter = birth == Birth::Initial
-        && phi * (f.export.cutoff_dispersion * rng.normal()).exp() > f.export.productivity_cutoff;
-    let orders_per_month = (f.orders.per_month_at_min_size * size.powf(f.orders.size_elasticity))
+        && phi * exp(f.export.cutoff_dispersion * rng.normal()) > f.export.productivity_cutoff;
+    let orders_per_month = (f.orders.per_month_at_min_size * powf(size, f.orders.size_elasticity))
         .round()
         .clamp(1.0, f.orders.per_month_max as f64) as u32;
     let fixed_assets = f.pledgeable_assets_months
-        * size.powf(f.pledgeable_assets_size_elasticity)
+        * powf(size, f.pledgeable_assets_size_elasticity)
         * capacity
         * rng.lognormal_mean_one(f.pledgeable_assets_dispersion);
     let (age_months, relationship_months) = match birth {
         Birth::Initial => {
-            let age = (-f.demography.initial_age_mean_years * 12.0 * (1.0 - rng.uniform()).ln()) as u32;
+            let age = (-f.demography.initial_age_mean_years * 12.0 * ln(1.0 - rng.uniform())) as u32;
             (age, (rng.uniform() * age as f64) as u32)
         }
         Birth::Entrant => (0, 0),
@@ -182,7 +176,7 @@ impl<'a> Replication<'a> {
         let s = self.scenario;
         let years = self.t as f64 / 12.0;
         let target = (self.initial_firms as f64
-            * (1.0 + s.firms.demography.population_growth_annual).powf(years))
+            * powf(1.0 + s.firms.demography.population_growth_annual, years))
         .round() as usize;
         let mut missing = target.saturating_sub(self.alive_count());
         let mut group_rng = self.streams.rng(self.t, 0, Purpose::Groups);

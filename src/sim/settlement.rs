@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 
+use crate::math::exp;
 use crate::model::firm::{MAX_TENOR_MONTHS, MAX_TERM_MONTHS};
 
 use super::rng::{Draw, Purpose};
@@ -52,8 +53,8 @@ fn collect_and_repay(rep: &mut Replication) {
 
         if !firm.closing {
             let sales = firm.expected_sales(w.domestic_demand, w.foreign_demand);
-            let z = firm.credit_quality(&s.firms.credit_quality, sales * (1.0 - firm.margin), sales);
-            let p = (rep.setup.operating_loss_monthly * (-loss.score_elasticity * z).exp()).min(0.5);
+            let z = firm.true_quality(&s.firms.credit_quality, w.domestic_demand, w.foreign_demand);
+            let p = (rep.setup.operating_loss_monthly * exp(-loss.score_elasticity * z)).min(0.5);
             let mut rng = rep.streams.rng(t, i as u64, Purpose::OperatingLoss);
             if rng.bernoulli(p) {
                 let paid = firm.cash_kusd.min(loss.size_months * sales);
