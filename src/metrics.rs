@@ -36,7 +36,6 @@ pub struct Tally {
     pub export_exits: u32,
     pub firm_entries: u32,
     pub firm_exits: u32,
-    pub operating_losses: u32,
     /// Defaults of firms that had debt at the start of the month.
     pub borrower_defaults: u32,
     /// Defaults of guarantors whose guarantee was called (with or without

@@ -94,7 +94,6 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
         let shipped_export =
             o.export[CIA] + share_lc * o.export[LC] + share_rest * (o.export[DC] + o.export[OA]);
         let shipped_domestic = share_rest * o.domestic;
-        fm.shipped_export = shipped_export;
         fm.lost_export = o.export_total() - shipped_export;
         fm.lost_total = fm.lost_export + o.domestic - shipped_domestic;
         fm.gross_profit = shipped_domestic * (1.0 - cd) + shipped_export * (1.0 - cx) - fm.fixed_cost;

@@ -60,7 +60,6 @@ fn collect_and_repay(rep: &mut Replication) {
                 let paid = firm.cash_kusd.min(loss.size_months * sales);
                 firm.cash_kusd -= paid;
                 rep.ledger.operating_losses += paid;
-                rep.tally.operating_losses += 1;
             }
         }
 

@@ -156,10 +156,9 @@ pub struct FirmMonth {
     /// Banks visited this month, main bank first.
     pub visited: [u16; MAX_SEARCH],
     pub visits: u8,
-    /// Lost for lack of finance, and shipped.
+    /// Export orders and all orders lost for lack of finance.
     pub lost_export: f64,
     pub lost_total: f64,
-    pub shipped_export: f64,
     pub gross_profit: f64,
     pub entered_export: bool,
     /// Collateral pledged for the working-capital loans due this month.
