@@ -760,7 +760,7 @@ mod tests {
             (
                 child.clone(),
                 format!(
-                    "simulation.months = 0: must be ≥ 1\n\
+                    "simulation.months = 0: must be between 1 and 1200\n\
                      {base}: government.regulator.recovery_rate = 1.4: must be between 0 and 1"
                 )
             )

@@ -57,9 +57,11 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
 }
 
 fn simulation(c: &mut Checker, s: &Simulation) {
-    c.at_least("months", s.months, 1.0);
-    c.at_least("replications", s.replications, 1.0);
-    c.at_least("firms", s.firms, 1.0);
+    // Upper bounds keep a typo from asking for more memory or time than any
+    // machine has (about 1 kB per firm is held at once).
+    c.range("months", s.months, 1.0, 1200.0);
+    c.range("replications", s.replications, 1.0, 1_000_000.0);
+    c.range("firms", s.firms, 1.0, 10_000_000.0);
 }
 
 fn world(c: &mut Checker, w: &World) {
@@ -708,11 +710,11 @@ mod tests {
             ),
             (
                 Box::new(|s| s.simulation.firms = 0),
-                "simulation.firms = 0: must be ≥ 1",
+                "simulation.firms = 0: must be between 1 and 10000000",
             ),
             (
                 Box::new(|s| s.simulation.months = 0),
-                "simulation.months = 0: must be ≥ 1",
+                "simulation.months = 0: must be between 1 and 1200",
             ),
             (
                 Box::new(|s| s.simulation.replications = 0),
