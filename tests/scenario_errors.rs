@@ -101,7 +101,7 @@ fn every_validation_problem_is_reported() {
     let stderr = check_file(
         r#"{"simulation": {"replications": 0}, "world": {"lc_discrepancy_base": -0.2}}"#,
         &[
-            "tradefin: bad.json: simulation.replications = 0: must be ≥ 1\n",
+            "tradefin: bad.json: simulation.replications = 0: must be between 1 and 1000000\n",
             "\nbad.json: world.lc_discrepancy_base = -0.2: must be between 0 and 1",
         ],
     );

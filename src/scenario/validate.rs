@@ -718,7 +718,7 @@ mod tests {
             ),
             (
                 Box::new(|s| s.simulation.replications = 0),
-                "simulation.replications = 0: must be ≥ 1",
+                "simulation.replications = 0: must be between 1 and 1000000",
             ),
             (
                 Box::new(|s| s.banks.types[0].count = 0),
