@@ -108,12 +108,12 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Check { scenario, overrides }) => {
             let overrides = parse_overrides(&overrides.set, &[])?;
             let resolved = scenario::load(&scenario, &overrides)?;
-            println!("{}", serde_json::to_string_pretty(&resolved)?);
+            emit(&format!("{}\n", serde_json::to_string_pretty(&resolved)?));
             Ok(())
         }
         Some(Command::Scenarios) => {
             for builtin in scenario::builtins()? {
-                println!("{:<24} {}", builtin.name, builtin.description);
+                emit(&format!("{:<24} {}\n", builtin.name, builtin.description));
             }
             Ok(())
         }
@@ -149,8 +149,22 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| PathBuf::from("results").join(&resolved.name));
     let report = tradefin::experiment::run_scenario(&resolved, &out)
         .with_context(|| format!("running scenario '{}'", resolved.name))?;
-    print!("{}", report.console_summary());
-    println!("wrote {}", out.display());
-    println!("{}", report.throughput_line());
+    emit(&report.console_summary());
+    emit(&format!("wrote {}\n", out.display()));
+    emit(&format!("{}\n", report.throughput_line()));
     Ok(())
+}
+
+/// Prints to standard output. A reader that stops early (`tradefin
+/// scenarios | head -3`) ends the program quietly, not with a panic.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("tradefin: writing to standard output: {e}");
+        std::process::exit(1);
+    }
 }
