@@ -8,6 +8,7 @@
 //! with a zero denominator is undefined: an empty cell, never NaN.
 
 use crate::model::PaymentTerm;
+use crate::model::government::AGENTS;
 use crate::model::product::{PRODUCT_COUNT, ProductKind};
 use crate::sim::state::Replication;
 
@@ -46,6 +47,22 @@ pub struct Tally {
     pub outstanding_principal: [f64; PRODUCT_COUNT],
     pub defaulted_principal: [f64; PRODUCT_COUNT],
     pub recapitalisation: f64,
+    /// SME screenings by banks, and the sum of their absolute errors on
+    /// the score |s − s_true|.
+    pub sme_screened: u32,
+    pub sme_screening_error: f64,
+    /// Export value insured this month.
+    pub insured_exports: f64,
+    /// Guarantee claims paid and Exim direct loans made.
+    pub guarantee_claims: f64,
+    pub exim_lending: f64,
+    /// Credit approved with public support, and the part that would not
+    /// have been approved without it, by programme (guarantee, Exim,
+    /// insurance) and in all.
+    pub supported: [f64; 3],
+    pub additional: [f64; 3],
+    pub supported_any: f64,
+    pub additional_any: f64,
 }
 
 /// One metric's value in one month: `scale × num / den`.
@@ -167,12 +184,20 @@ pub fn measure(rep: &Replication) -> Vec<(&'static str, Value)> {
     m.push(("credit_new_large", Value::level(t.credit_new_by_sme[1])));
     const CREDIT_NEW: [&str; PRODUCT_COUNT] = [
         "credit_new_lc_negotiation",
+        "credit_new_red_clause",
         "credit_new_packing_loan",
+        "credit_new_insurance_backed",
+        "credit_new_factoring",
+        "credit_new_import_lc",
         "credit_new_working_capital",
     ];
     const DEFAULT_RATE: [&str; PRODUCT_COUNT] = [
         "default_rate_lc_negotiation",
+        "default_rate_red_clause",
         "default_rate_packing_loan",
+        "default_rate_insurance_backed",
+        "default_rate_factoring",
+        "default_rate_import_lc",
         "default_rate_working_capital",
     ];
     for p in ProductKind::ALL {
@@ -210,6 +235,60 @@ pub fn measure(rep: &Replication) -> Vec<(&'static str, Value)> {
     let rwa: f64 = rep.banks.iter().map(|b| b.rwa).sum();
     m.push(("bank_capital_ratio", Value::ratio(equity, rwa)));
     m.push(("bank_recapitalisation", Value::level(t.recapitalisation)));
+
+    // Government programmes.
+    let g = &rep.government;
+    m.push(("guarantee_outstanding", Value::level(g.guarantee.outstanding)));
+    m.push(("guarantee_fund", Value::level(g.guarantee.fund)));
+    m.push(("guarantee_claims", Value::level(t.guarantee_claims)));
+    m.push(("exim_lending", Value::level(t.exim_lending)));
+    m.push(("exim_outstanding", Value::level(g.exim.outstanding)));
+    m.push(("insured_exports", Value::level(t.insured_exports)));
+    m.push(("insured_export_share", Value::ratio(t.insured_exports, t.exports)));
+    m.push(("insurance_claims", Value::level(rep.accounts.insurance_claims)));
+    m.push(("supported_credit", Value::level(t.supported_any)));
+    m.push(("additional_credit", Value::level(t.additional_any)));
+    const PROGRAMMES: [(&str, &str); 3] = [
+        ("supported_credit_guarantee", "additional_credit_guarantee"),
+        ("supported_credit_exim", "additional_credit_exim"),
+        ("supported_credit_insurance", "additional_credit_insurance"),
+    ];
+    for (p, (supported, additional)) in PROGRAMMES.iter().enumerate() {
+        m.push((supported, Value::level(t.supported[p])));
+        m.push((additional, Value::level(t.additional[p])));
+    }
+    let smes = rep.firms.iter().filter(|f| f.alive && f.is_sme());
+    let (sme_count, covered, trained, management) = smes.fold((0.0, 0.0, 0.0, 0.0), |(n, c, tr, m), f| {
+        (
+            n + 1.0,
+            c + f.bureau_covered as u8 as f64,
+            tr + f.trained as u8 as f64,
+            m + f.management,
+        )
+    });
+    m.push(("bureau_coverage_sme", Value::ratio(covered, sme_count)));
+    m.push((
+        "screening_error_sme",
+        Value::ratio(t.sme_screening_error, t.sme_screened as f64),
+    ));
+    m.push(("trained_share_sme", Value::ratio(trained, sme_count)));
+    m.push(("management_quality_sme", Value::ratio(management, sme_count)));
+    let net = rep.accounts.net_cost();
+    m.push(("fiscal_cost", Value::level(net.iter().sum())));
+    const FISCAL: [&str; 6] = [
+        "fiscal_cost_guarantee",
+        "fiscal_cost_exim",
+        "fiscal_cost_insurance",
+        "fiscal_cost_bureau",
+        "fiscal_cost_training",
+        "fiscal_cost_recapitalisation",
+    ];
+    for (agent, name) in AGENTS.iter().zip(FISCAL) {
+        debug_assert!(name.ends_with(agent));
+    }
+    for (name, cost) in FISCAL.iter().zip(net) {
+        m.push((name, Value::level(cost)));
+    }
 
     let rejections = sum(&t.sme_rejections);
     const REJECTION: [&str; 4] = [

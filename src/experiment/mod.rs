@@ -29,13 +29,16 @@ pub struct Summary {
 impl Summary {
     /// Summarises replications: each metric's ratio of sums over the
     /// reported months, plus `export_growth_annual` (compound annual growth
-    /// of monthly exports, from an OLS fit of their log) and `exports_total`.
+    /// of monthly exports, from an OLS fit of their log), `exports_total`
+    /// and `fiscal_cost_total` (sums over the reported months).
     pub fn new(results: &[ReplicationResult]) -> Self {
         let metric_names: Vec<&str> = results.first().map(|r| r.names.clone()).unwrap_or_default();
         let mut names: Vec<String> = metric_names.iter().map(|n| n.to_string()).collect();
         names.push("export_growth_annual".to_string());
         names.push("exports_total".to_string());
+        names.push("fiscal_cost_total".to_string());
         let exports = metric_names.iter().position(|&n| n == "exports");
+        let fiscal = metric_names.iter().position(|&n| n == "fiscal_cost");
         let per_replication: Vec<Vec<Option<f64>>> = results
             .iter()
             .map(|r| {
@@ -54,6 +57,7 @@ impl Summary {
                     .unwrap_or_default();
                 row.push(annual_growth(&series));
                 row.push(exports.map(|_| series.iter().sum()));
+                row.push(fiscal.map(|k| r.months.iter().map(|m| m.values[k].num).sum()));
                 row
             })
             .collect();
@@ -88,7 +92,7 @@ pub struct RunReport {
 }
 
 /// Metrics shown on the console after a run.
-pub const HEADLINE: [&str; 12] = [
+pub const HEADLINE: [&str; 13] = [
     "approval_rate_sme",
     "approval_rate_large",
     "discouraged_share_sme",
@@ -101,6 +105,7 @@ pub const HEADLINE: [&str; 12] = [
     "firm_default_rate",
     "npl_ratio",
     "bank_capital_ratio",
+    "fiscal_cost_total",
 ];
 
 impl RunReport {

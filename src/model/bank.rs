@@ -22,6 +22,10 @@ pub struct Bank {
     pub rwa: f64,
     pub rwa_sme: f64,
     pub initial_equity: f64,
+    /// Exim on-lending funds allotted to the bank, and the part funding
+    /// SME loans now (the rest of `funding` is deposits).
+    pub onlend_limit: f64,
+    pub onlend_used: f64,
     pub pd: PdTable,
 }
 
@@ -36,6 +40,8 @@ impl Bank {
             rwa: 0.0,
             rwa_sme: 0.0,
             initial_equity: equity,
+            onlend_limit: 0.0,
+            onlend_used: 0.0,
             pd,
         }
     }

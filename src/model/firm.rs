@@ -1,5 +1,6 @@
 //! Firm state and the rules that depend on one firm only.
 
+use super::product::{Backing, POOLS};
 use super::size::SizeClass;
 use crate::math::{ln, powf};
 use crate::scenario::CreditQuality;
@@ -16,25 +17,50 @@ pub const NO_GROUP: u32 = u32::MAX;
 /// Never defaulted.
 pub const NEVER: u32 = u32::MAX;
 
+/// Receivables of one kind falling due in one month, and what is owed to
+/// banks on loans they back (assigned to the bank: it is paid first).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Pool {
+    /// Face value (kUSD).
+    pub face: f64,
+    /// The part buyers will actually pay.
+    pub good: f64,
+    /// Owed to banks on loans backed by this pool.
+    pub owed: f64,
+}
+
 /// What falls due in one month: receivables from buyers and loans to banks.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct DueMonth {
-    /// Face value of receivables due (kUSD).
+    /// Face value of all receivables due (kUSD), pools included.
     pub face: f64,
     /// The part buyers will actually pay (drawn when the order was shipped;
     /// hidden from firms and banks, who only know default probabilities).
     pub good: f64,
-    /// Face value of LC receivables.
-    pub lc_face: f64,
-    /// The LC part that will be paid.
-    pub lc_good: f64,
-    /// Owed to banks on LC-backed loans due that month; paid first from the
-    /// LC proceeds, which are assigned to the bank.
-    pub lc_owed: f64,
-    /// Owed on working-capital loans due that month, and the collateral
-    /// pledged for them.
+    /// Export receivables that can back bank loans, by `Backing` (LC,
+    /// insured, open).
+    pub pools: [Pool; POOLS],
+    /// Indemnities the export credit insurer pays the firm this month.
+    pub indemnity: f64,
+    /// Owed on loans on the firm's own credit (working capital, import
+    /// LCs, Exim) due that month, and the collateral pledged for them.
     pub loan_owed: f64,
     pub loan_pledged: f64,
+}
+
+impl DueMonth {
+    pub fn pool(&self, backing: Backing) -> &Pool {
+        &self.pools[backing as usize]
+    }
+
+    pub fn pool_mut(&mut self, backing: Backing) -> &mut Pool {
+        &mut self.pools[backing as usize]
+    }
+
+    /// Owed to banks on receivable-backed loans.
+    pub fn pool_owed(&self) -> f64 {
+        self.pools.iter().map(|p| p.owed).sum()
+    }
 }
 
 /// Dues by month, in a ring buffer indexed by simulation month.
@@ -57,21 +83,22 @@ impl Dues {
         std::mem::take(self.slot_mut(month))
     }
 
-    /// Receivables at face value.
+    /// Receivables at face value, with indemnities the insurer owes.
     pub fn receivables_total(&self) -> f64 {
-        self.slots.iter().map(|s| s.face).sum()
+        self.slots.iter().map(|s| s.face + s.indemnity).sum()
     }
 
     /// Cash a firm sets aside now for working-capital loans due in the
     /// next `horizon` months (this one included), counting on `1 − prudence`
-    /// of the receivables it keeps by then:
-    /// `max over h of Σ_{k≤h} (loan_owed − (1−prudence)·(face − lc_owed))`.
+    /// of the receivables it keeps by then (net of what receivable-backed
+    /// loans take; indemnities are sure):
+    /// `max over h of Σ_{k≤h} (loan_owed − (1−prudence)·(face − pool owed) − indemnity)`.
     pub fn reserve(&self, month: u32, horizon: u32, prudence: f64) -> f64 {
         let mut cumulative = 0.0;
         let mut worst: f64 = 0.0;
         for k in 0..=horizon.min(MAX_TENOR_MONTHS) {
             let d = self.slot(month + k);
-            cumulative += d.loan_owed - (1.0 - prudence) * (d.face - d.lc_owed);
+            cumulative += d.loan_owed - (1.0 - prudence) * (d.face - d.pool_owed()) - d.indemnity;
             worst = worst.max(cumulative);
         }
         worst
@@ -133,6 +160,10 @@ pub struct Firm {
     pub entry_pending: bool,
     /// Covered by the credit bureau (set by the bureau agent).
     pub bureau_covered: bool,
+    /// Has been through the management training programme.
+    pub trained: bool,
+    /// Insured this month's open-account and collection export orders.
+    pub insured: bool,
     pub alive: bool,
     /// Winding down: takes no orders, collects receivables, repays, exits.
     pub closing: bool,
@@ -243,10 +274,10 @@ mod tests {
         let mut r = Dues::default();
         *r.slot_mut(5) = DueMonth {
             face: 60.0,
-            lc_owed: 10.0,
             loan_owed: 100.0,
             ..DueMonth::default()
         };
+        r.slot_mut(5).pool_mut(Backing::Lc).owed = 10.0;
         *r.slot_mut(6) = DueMonth {
             face: 20.0,
             loan_owed: 50.0,

@@ -3,6 +3,7 @@
 
 pub mod bank;
 pub mod firm;
+pub mod government;
 pub mod groups;
 pub mod loan;
 pub mod product;

@@ -14,7 +14,21 @@ macro_rules! builtin {
 
 /// Name and text of each built-in scenario. To add one, put the file in
 /// `scenarios/` and add a line here (a test checks that none is missing).
-const BUILTINS: &[(&str, &str)] = &[builtin!("baseline")];
+const BUILTINS: &[(&str, &str)] = &[
+    builtin!("baseline"),
+    builtin!("credit_guarantee"),
+    builtin!("exim_support"),
+    builtin!("lower_threshold"),
+    builtin!("credit_bureau"),
+    builtin!("export_insurance"),
+    builtin!("product_innovation"),
+    builtin!("management_training"),
+    builtin!("risk_weight_relief"),
+    builtin!("policy_package"),
+    builtin!("developed_benchmark"),
+    builtin!("crisis_2009"),
+    builtin!("crisis_2009_package"),
+];
 
 /// A built-in scenario, as `tradefin scenarios` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -156,6 +156,9 @@ pub struct PaymentTerms {
     pub term_months_min: u32,
     /// Longest term in months (≥ term_months_min, ≤ 4). Default 3.
     pub term_months_max: u32,
+    /// Share of LC orders whose LC carries a red clause, letting the
+    /// exporter draw an advance before shipment (in [0, 1]). Default 0.1.
+    pub red_clause_share: f64,
 }
 
 impl Default for PaymentTerms {
@@ -167,6 +170,7 @@ impl Default for PaymentTerms {
             large: TermMix::new(0.22, 0.26, 0.14, 0.38),
             term_months_min: 1,
             term_months_max: 3,
+            red_clause_share: 0.1,
         }
     }
 }
@@ -273,6 +277,9 @@ pub struct Firms {
     /// Months ahead, beyond the current one, for which a firm sets cash
     /// aside for loans falling due (in [0, 6]). Default 1.
     pub planning_horizon_months: u32,
+    /// Share of exporters' production cost spent on imported inputs, which
+    /// import LCs can finance (in [0, 1]). Default 0.3 (processing trade).
+    pub imported_input_share: f64,
     /// Pledgeable fixed assets in months of capacity at φ = 1 (≥ 0). Default 2.5.
     pub pledgeable_assets_months: f64,
     /// Elasticity of pledgeable assets (in months) to size (≥ 0, ≤ 1): larger
@@ -325,6 +332,7 @@ impl Default for Firms {
             need_buffer_share: 0.05,
             receipts_prudence: 0.2,
             planning_horizon_months: 1,
+            imported_input_share: 0.3,
             pledgeable_assets_months: 2.5,
             pledgeable_assets_size_elasticity: 0.1,
             pledgeable_assets_dispersion: 0.6,
@@ -868,14 +876,25 @@ impl Default for Banks {
     }
 }
 
-/// The trade finance products a bank may offer.
+/// The trade finance products a bank may offer (DESIGN.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductKind {
     /// Post-shipment: advance against an LC receivable (the cheapest).
     LcNegotiation,
+    /// Pre-shipment: advance the buyer's LC authorises through a red
+    /// clause; the issuing bank, not the exporter, carries the risk.
+    RedClause,
     /// Pre-shipment: loan against this month's LC-backed export orders.
     PackingLoan,
+    /// Post-shipment: advance against an export receivable insured by the
+    /// export credit insurer; the indemnity is assigned to the bank.
+    InsuranceBacked,
+    /// Post-shipment: advance against an open-account or collection
+    /// receivable, with or without recourse to the firm.
+    Factoring,
+    /// Import LC / import bill advance: pays for imported inputs.
+    ImportLc,
     /// Generic short-term loan, secured by collateral.
     WorkingCapital,
 }
@@ -885,26 +904,42 @@ pub enum ProductKind {
 #[serde(deny_unknown_fields, default)]
 pub struct Products {
     pub lc_negotiation: ProductTerms,
+    pub red_clause: ProductTerms,
     pub packing_loan: ProductTerms,
+    pub insurance_backed: ProductTerms,
+    pub factoring: ProductTerms,
+    pub import_lc: ProductTerms,
     pub working_capital: ProductTerms,
 }
 
 impl Default for Products {
     fn default() -> Self {
+        // Receivable-backed products fall due with their receivable
+        // (tenor 0) and lose little: the receivable pays first.
+        let backed = |advance_ratio, loss_given_default, prior_pd_factor| ProductTerms {
+            advance_ratio,
+            tenor_months: 0,
+            loss_given_default,
+            uses_collateral: false,
+            prior_pd_factor,
+            recourse: true,
+        };
         Products {
-            lc_negotiation: ProductTerms {
+            lc_negotiation: backed(0.9, 0.3, 0.1),
+            // ICC: LC risk is the issuing bank's; red-clause advances are
+            // repaid by it if the exporter fails to ship.
+            red_clause: backed(0.3, 0.3, 0.1),
+            packing_loan: backed(0.8, 0.5, 0.4),
+            insurance_backed: backed(0.8, 0.6, 0.5),
+            factoring: backed(0.8, 0.6, 0.6),
+            // Usance import LCs run about 126 days (ICC 2011).
+            import_lc: ProductTerms {
                 advance_ratio: 0.9,
-                tenor_months: 0,
-                loss_given_default: 0.3,
+                tenor_months: 4,
+                loss_given_default: 0.8,
                 uses_collateral: false,
-                prior_pd_factor: 0.1,
-            },
-            packing_loan: ProductTerms {
-                advance_ratio: 0.8,
-                tenor_months: 0,
-                loss_given_default: 0.5,
-                uses_collateral: false,
-                prior_pd_factor: 0.4,
+                prior_pd_factor: 0.8,
+                recourse: true,
             },
             // The generic secured loan is the default product.
             working_capital: ProductTerms::default(),
@@ -918,8 +953,9 @@ impl Default for Products {
 pub struct ProductTerms {
     /// Largest loan as a share of the backing asset (in (0, 1]).
     pub advance_ratio: f64,
-    /// Tenor in months (≥ 1, ≤ 6); LC-backed products must have 0: they fall
-    /// due with the LC receivable that backs them.
+    /// Tenor in months (≥ 1, ≤ 6). Products backed by a receivable
+    /// (`lc_negotiation`, `red_clause`, `packing_loan`, `insurance_backed`,
+    /// `factoring`) must have 0: they fall due with the receivable.
     pub tenor_months: u32,
     /// Loss given default before collateral (in [0, 1]).
     pub loss_given_default: f64,
@@ -927,6 +963,10 @@ pub struct ProductTerms {
     pub uses_collateral: bool,
     /// Multiplies the prior PD (≥ 0): LC-backed lending is safer.
     pub prior_pd_factor: f64,
+    /// Whether the bank may claim from the firm what the backing receivable
+    /// does not pay. Only `factoring` may be without recourse (then the
+    /// bank bears the buyer's default). Default true.
+    pub recourse: bool,
 }
 
 impl Default for ProductTerms {
@@ -937,6 +977,7 @@ impl Default for ProductTerms {
             loss_given_default: 1.0,
             uses_collateral: true,
             prior_pd_factor: 1.0,
+            recourse: true,
         }
     }
 }
@@ -977,8 +1018,10 @@ pub struct BankType {
     /// A borrower's (or, with unified risk management, a group's) total debt
     /// may not exceed this many months of its expected sales (≥ 0).
     pub max_debt_to_monthly_revenue: f64,
-    /// Products offered; "single mode" banks offer working capital and
-    /// packing loans only. At least one.
+    /// Products offered (`lc_negotiation`, `red_clause`, `packing_loan`,
+    /// `insurance_backed`, `factoring`, `import_lc`, `working_capital`);
+    /// "single mode" banks offer working capital and packing loans only.
+    /// At least one.
     pub products: Vec<ProductKind>,
     /// Relative weight of this type as main bank of SMEs (≥ 0).
     pub main_bank_weight_sme: f64,
@@ -1118,13 +1161,313 @@ fn default_bank_types() -> Vec<BankType> {
 
 // ---------------------------------------------------------------- government
 
-/// Government agents. This release models the regulator; the guarantee
-/// agency, Exim bank, export credit insurer, credit bureau and training
-/// programme follow.
+/// Population for which government programmes' money amounts (`fund`,
+/// `replenishment`, `budget`, `funds`) are stated: they are scaled by
+/// `simulation.firms / REFERENCE_FIRMS`, so that a policy keeps its weight
+/// in the economy whatever the population simulated.
+pub const REFERENCE_FIRMS: f64 = 10_000.0;
+
+/// Government agents (DESIGN.md §2). Each keeps its own accounts; their
+/// net cost is the fiscal cost. All programmes are off by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Government {
     pub regulator: Regulator,
+    /// Credit guarantee agency.
+    pub guarantee: GuaranteeAgency,
+    /// Export-import bank.
+    pub exim: Exim,
+    /// Export credit insurer.
+    pub insurance: Insurance,
+    /// Credit information system.
+    pub bureau: Bureau,
+    /// Management training for SMEs.
+    pub training: Training,
+}
+
+/// Which size classes a programme serves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Eligibility {
+    pub micro: bool,
+    pub small: bool,
+    pub medium: bool,
+    pub large: bool,
+}
+
+impl Default for Eligibility {
+    /// SMEs only.
+    fn default() -> Self {
+        Eligibility {
+            micro: true,
+            small: true,
+            medium: true,
+            large: false,
+        }
+    }
+}
+
+/// A public credit guarantee agency. A firm a bank rejects for its score
+/// or its collateral may ask for a guarantee; if the agency accepts, the
+/// bank re-evaluates with `coverage` of the loan carrying the agency's risk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GuaranteeAgency {
+    /// Default false.
+    pub enabled: bool,
+    /// Share of the loan (principal and interest) guaranteed (in (0, 1]).
+    /// Default 0.7 (partial cover keeps banks screening: Beck, Klapper &
+    /// Mendoza 2010).
+    pub coverage: f64,
+    /// Annual fee on the guaranteed amount, paid by the firm when the loan
+    /// is made (in [0, 0.2]). Default 0.015.
+    pub fee: f64,
+    /// The agency's fund, kUSD for 10,000 firms (≥ 0). Default 50000.
+    pub fund: f64,
+    /// New guarantees stop while outstanding guarantees exceed `leverage ×
+    /// fund` (≥ 0). Default 5.
+    pub leverage: f64,
+    /// Size classes served. Default SMEs.
+    pub eligible: Eligibility,
+    /// Largest loan guaranteed, kUSD (≥ 0). Default 2000.
+    pub max_amount_kusd: f64,
+    /// Standard deviation of the agency's error on the score z (≥ 0). Default 0.8.
+    pub screening_noise: f64,
+    /// Smallest observed score s ∈ [0, 1] the agency accepts (in [0, 1]). Default 0.2.
+    pub min_score: f64,
+    /// Each January the budget restores the fund toward its initial size,
+    /// by at most this much, kUSD for 10,000 firms (≥ 0). Default 10000.
+    pub replenishment: f64,
+}
+
+impl Default for GuaranteeAgency {
+    fn default() -> Self {
+        GuaranteeAgency {
+            enabled: false,
+            coverage: 0.7,
+            fee: 0.015,
+            fund: 50_000.0,
+            leverage: 5.0,
+            eligible: Eligibility::default(),
+            max_amount_kusd: 2_000.0,
+            screening_noise: 0.8,
+            min_score: 0.2,
+            replenishment: 10_000.0,
+        }
+    }
+}
+
+/// The export-import bank.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Exim {
+    /// Lending to exporters the commercial banks did not finance.
+    pub direct: EximDirect,
+    /// Cheap funds lent to commercial banks for SME trade finance.
+    pub on_lending: OnLending,
+}
+
+/// Direct Exim lending: after the commercial banks, an eligible exporter
+/// with finance still missing applies to the Exim bank, which screens it
+/// itself and lends at a concessional rate from a yearly budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EximDirect {
+    /// Default false.
+    pub enabled: bool,
+    /// New lending a year, kUSD for 10,000 firms; resets each January (≥ 0).
+    /// Default 100000.
+    pub budget: f64,
+    /// Concessional loan rate (≥ 0, ≤ 1). Default 0.0531 (China's 2009
+    /// benchmark rate).
+    pub rate_annual: f64,
+    /// Size classes served. Default SMEs.
+    pub eligible: Eligibility,
+    /// Lends only to firms that export. Default true.
+    pub exporters_only: bool,
+    /// Largest loan, kUSD (≥ 0). Default 1000.
+    pub max_amount_kusd: f64,
+    /// Standard deviation of the Exim bank's error on z (≥ 0). Default 0.6.
+    pub screening_noise: f64,
+    /// Smallest observed score accepted (in [0, 1]). Default 0.3.
+    pub min_score: f64,
+    /// Tenor in months (≥ 1, ≤ 6). Default 6.
+    pub tenor_months: u32,
+}
+
+impl Default for EximDirect {
+    fn default() -> Self {
+        EximDirect {
+            enabled: false,
+            budget: 100_000.0,
+            rate_annual: 0.0531,
+            eligible: Eligibility::default(),
+            exporters_only: true,
+            max_amount_kusd: 1_000.0,
+            screening_noise: 0.6,
+            min_score: 0.3,
+            tenor_months: 6,
+        }
+    }
+}
+
+/// Exim on-lending: funds lent to commercial banks at `rate_annual`,
+/// earmarked for trade finance to SMEs. Each bank gets a share in
+/// proportion to its equity; an SME loan funded from it costs the bank the
+/// on-lending rate instead of its deposit funding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OnLending {
+    /// Default false.
+    pub enabled: bool,
+    /// Funds available, kUSD for 10,000 firms (≥ 0). Default 200000.
+    pub funds: f64,
+    /// Rate banks pay on them (≥ 0, ≤ 1). Default 0.02.
+    pub rate_annual: f64,
+}
+
+impl Default for OnLending {
+    fn default() -> Self {
+        OnLending {
+            enabled: false,
+            funds: 200_000.0,
+            rate_annual: 0.02,
+        }
+    }
+}
+
+/// The export credit insurer (Sinosure-like). A firm it reaches insures
+/// its open-account and collection export orders of a month when the
+/// benefit it sees exceeds the premium it pays: `awareness × m × p ×
+/// indemnity_share (+ financing value, if short of finance and its main
+/// bank lends against insured receivables) > premium × (1 − subsidy)`,
+/// with p the buyer default probability and m management quality.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Insurance {
+    /// Default false.
+    pub enabled: bool,
+    /// Premium as a share of the insured export value (in [0, 0.2]).
+    /// Default 0.006 (Sinosure short-term cover, 2004: 0.4–0.8 %).
+    pub premium_rate: f64,
+    /// Share of an unpaid insured receivable the insurer pays (in [0, 1]).
+    /// Default 0.9 (90–95 %).
+    pub indemnity_share: f64,
+    /// Months between the buyer's default and the indemnity reaching the
+    /// firm (≥ 0, ≤ 6); a bank the policy is assigned to is paid at once.
+    /// Default 4.
+    pub claim_delay_months: u32,
+    /// Share of an SME's premium paid by the budget (in [0, 1]). Default 0.
+    pub sme_premium_subsidy: f64,
+    /// Share of SMEs the insurer serves (in [0, 1]); it serves every large
+    /// firm. Default 0.3.
+    pub reach: f64,
+    /// How many times the true buyer default risk a firm with management
+    /// quality 1 perceives (≥ 0). Default 0.8.
+    pub risk_awareness: f64,
+    /// Value per kUSD insured of being able to borrow against it, for a
+    /// firm short of finance whose main bank offers `insurance_backed`
+    /// (≥ 0, ≤ 1). Default 0.01.
+    pub financing_value: f64,
+}
+
+impl Default for Insurance {
+    fn default() -> Self {
+        Insurance {
+            enabled: false,
+            premium_rate: 0.006,
+            indemnity_share: 0.9,
+            claim_delay_months: 4,
+            sme_premium_subsidy: 0.0,
+            reach: 0.3,
+            risk_awareness: 0.8,
+            financing_value: 0.01,
+        }
+    }
+}
+
+/// Shares by size class (each in [0, 1]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ByClass {
+    pub micro: f64,
+    pub small: f64,
+    pub medium: f64,
+    pub large: f64,
+}
+
+impl Default for ByClass {
+    fn default() -> Self {
+        ByClass {
+            micro: 0.1,
+            small: 0.3,
+            medium: 0.6,
+            large: 0.9,
+        }
+    }
+}
+
+/// A credit information system. Each firm has a fixed rank u ~ U(0, 1)
+/// and is covered while u < coverage of its class + growth × years since
+/// `simulation.start` (capped at 1). Banks see covered firms with less
+/// noise and, with shared records, every covered firm's past defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Bureau {
+    /// Default false.
+    pub enabled: bool,
+    /// Coverage at the start of the reported period, by class. Default
+    /// micro 0.1, small 0.3, medium 0.6, large 0.9.
+    pub coverage: ByClass,
+    /// Coverage added per year, in share points (≥ 0, ≤ 1). Default 0.05.
+    pub coverage_growth_annual: f64,
+    /// Share of a bank's screening noise removed for covered firms (in [0, 1]). Default 0.4.
+    pub precision_gain: f64,
+    /// A covered firm's defaults are seen by every bank, not only the one
+    /// it defaulted with. Default true.
+    pub shared_defaults: bool,
+    /// Running cost per covered firm, kUSD a year (≥ 0). Default 0.05.
+    pub cost_per_covered_firm_kusd_annual: f64,
+}
+
+impl Default for Bureau {
+    fn default() -> Self {
+        Bureau {
+            enabled: false,
+            coverage: ByClass::default(),
+            coverage_growth_annual: 0.05,
+            precision_gain: 0.4,
+            shared_defaults: true,
+            cost_per_covered_firm_kusd_annual: 0.05,
+        }
+    }
+}
+
+/// Management training: each year a share of the untrained SMEs is
+/// trained once, raising management quality m (which lowers document
+/// errors and default risk and raises insurance take-up).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Training {
+    /// Default false.
+    pub enabled: bool,
+    /// Share of untrained SMEs trained per year (in [0, 1]). Default 0.1.
+    pub share_annual: f64,
+    /// Added to m, capped at 1 (in [0, 1]). Default 0.15.
+    pub management_gain: f64,
+    /// Cost per firm trained, kUSD (≥ 0). Default 2.
+    pub cost_per_firm_kusd: f64,
+}
+
+impl Default for Training {
+    fn default() -> Self {
+        Training {
+            enabled: false,
+            share_annual: 0.1,
+            management_gain: 0.15,
+            cost_per_firm_kusd: 2.0,
+        }
+    }
 }
 
 /// Banking regulation and the legal system.
@@ -1136,6 +1479,10 @@ pub struct Regulator {
     /// Share of pledged collateral value a bank recovers through the courts
     /// (in [0, 1]). Default 0.4.
     pub recovery_rate: f64,
+    /// Share of a defaulted firm's own receivables (not assigned to a bank)
+    /// its creditors collect: buyers of a failed supplier dispute, delay
+    /// and set off (in [0, 1]). Default 0.5.
+    pub receivables_recovery_rate: f64,
     /// Risk weights by exposure.
     pub risk_weights: RiskWeights,
     /// Regulatory cap on loan rates as a multiple of the policy rate (≥ 0);
@@ -1150,6 +1497,7 @@ impl Default for Regulator {
         Regulator {
             min_capital_ratio: 0.08,
             recovery_rate: 0.4,
+            receivables_recovery_rate: 0.5,
             risk_weights: RiskWeights::default(),
             rate_cap_multiple: None,
             rate_floor_multiple: 0.9,
@@ -1165,8 +1513,14 @@ pub struct RiskWeights {
     pub corporate: f64,
     /// Loans to SMEs. Default 1.0 (China before the 2012 rules' 75 %).
     pub sme: f64,
-    /// Self-liquidating LC-backed exposures (packing, negotiation). Default 0.2.
+    /// Self-liquidating LC-backed exposures (LC negotiation, red-clause and
+    /// packing loans, import LCs: Basel's 20 % credit conversion). Default 0.2.
     pub lc_backed: f64,
+    /// The part of a loan guaranteed by the public guarantee agency. Default 0.2.
+    pub guaranteed: f64,
+    /// The part of a receivable-backed loan covered by export credit
+    /// insurance (the indemnity share). Default 0.2.
+    pub insured: f64,
 }
 
 impl Default for RiskWeights {
@@ -1175,6 +1529,8 @@ impl Default for RiskWeights {
             corporate: 1.0,
             sme: 1.0,
             lc_backed: 0.2,
+            guaranteed: 0.2,
+            insured: 0.2,
         }
     }
 }

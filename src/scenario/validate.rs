@@ -49,7 +49,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.section("world", |c| world(c, &s.world));
     c.section("firms", |c| firms(c, &s.firms));
     c.section("banks", |c| banks(c, &s.banks));
-    c.section("government.regulator", |c| regulator(c, &s.government.regulator));
+    c.section("government", |c| government(c, &s.government));
     for (i, shock) in s.shocks.iter().enumerate() {
         c.section(&format!("shocks[{i}]"), |c| self::shock(c, i, shock));
     }
@@ -106,6 +106,7 @@ fn world(c: &mut Checker, w: &World) {
                 &["term_months_min"],
             );
         }
+        c.probability("red_clause_share", p.red_clause_share);
     });
     c.section("buyer_default", |c| {
         let b = &w.buyer_default;
@@ -182,6 +183,7 @@ fn firms(c: &mut Checker, f: &Firms) {
     c.range("need_buffer_share", f.need_buffer_share, 0.0, 1.0);
     c.probability("receipts_prudence", f.receipts_prudence);
     c.range("planning_horizon_months", f.planning_horizon_months, 0.0, 6.0);
+    c.probability("imported_input_share", f.imported_input_share);
     c.at_least("pledgeable_assets_months", f.pledgeable_assets_months, 0.0);
     c.range(
         "pledgeable_assets_size_elasticity",
@@ -342,13 +344,9 @@ fn banks(c: &mut Checker, b: &Banks) {
         Range::above(0.0).at_most(10.0),
     );
     c.section("products", |c| {
-        // 0 = "until the backing receivable is due", which only products
-        // backed by a receivable can mean.
-        c.section("lc_negotiation", |c| product(c, &b.products.lc_negotiation, true));
-        c.section("packing_loan", |c| product(c, &b.products.packing_loan, true));
-        c.section("working_capital", |c| {
-            product(c, &b.products.working_capital, false)
-        });
+        for kind in ProductKind::ALL {
+            c.section(kind.name(), |c| product(c, kind, kind.terms(&b.products)));
+        }
     });
 
     if b.types.is_empty() {
@@ -378,14 +376,16 @@ fn banks(c: &mut Checker, b: &Banks) {
     }
 }
 
-fn product(c: &mut Checker, p: &ProductTerms, zero_tenor_allowed: bool) {
+fn product(c: &mut Checker, kind: ProductKind, p: &ProductTerms) {
     c.within("advance_ratio", p.advance_ratio, Range::above(0.0).at_most(1.0));
-    if zero_tenor_allowed {
+    // 0 = "until the backing receivable is due", which only products
+    // backed by a receivable can mean.
+    if kind.receivable_backed() {
         if p.tenor_months != 0 {
             c.problem(
                 "tenor_months",
                 &p.tenor_months,
-                "must be 0: an LC-backed loan falls due with the LC receivable that backs it",
+                "must be 0: a receivable-backed loan falls due with the receivable that backs it",
             );
         }
     } else if p.tenor_months == 0 {
@@ -393,13 +393,20 @@ fn product(c: &mut Checker, p: &ProductTerms, zero_tenor_allowed: bool) {
             "tenor_months",
             &p.tenor_months,
             "must be between 1 and 6 (0, \"until the backing receivable is due\", \
-             is allowed only for lc_negotiation and packing_loan)",
+             is allowed only for products backed by a receivable)",
         );
     } else {
         c.range("tenor_months", p.tenor_months, 1.0, 6.0);
     }
     c.probability("loss_given_default", p.loss_given_default);
     c.at_least("prior_pd_factor", p.prior_pd_factor, 0.0);
+    if !p.recourse && kind != ProductKind::Factoring {
+        c.problem(
+            "recourse",
+            &p.recourse,
+            "must be true: only factoring may be without recourse",
+        );
+    }
 }
 
 fn bank_type(c: &mut Checker, t: &BankType) {
@@ -438,6 +445,67 @@ fn bank_type(c: &mut Checker, t: &BankType) {
     });
 }
 
+fn government(c: &mut Checker, g: &Government) {
+    c.section("regulator", |c| regulator(c, &g.regulator));
+    c.section("guarantee", |c| {
+        let a = &g.guarantee;
+        c.within("coverage", a.coverage, Range::above(0.0).at_most(1.0));
+        c.range("fee", a.fee, 0.0, 0.2);
+        c.at_least("fund", a.fund, 0.0);
+        c.at_least("leverage", a.leverage, 0.0);
+        c.at_least("max_amount_kusd", a.max_amount_kusd, 0.0);
+        c.at_least("screening_noise", a.screening_noise, 0.0);
+        c.probability("min_score", a.min_score);
+        c.at_least("replenishment", a.replenishment, 0.0);
+    });
+    c.section("exim.direct", |c| {
+        let d = &g.exim.direct;
+        c.at_least("budget", d.budget, 0.0);
+        c.range("rate_annual", d.rate_annual, 0.0, 1.0);
+        c.at_least("max_amount_kusd", d.max_amount_kusd, 0.0);
+        c.at_least("screening_noise", d.screening_noise, 0.0);
+        c.probability("min_score", d.min_score);
+        c.range("tenor_months", d.tenor_months, 1.0, 6.0);
+    });
+    c.section("exim.on_lending", |c| {
+        let o = &g.exim.on_lending;
+        c.at_least("funds", o.funds, 0.0);
+        c.range("rate_annual", o.rate_annual, 0.0, 1.0);
+    });
+    c.section("insurance", |c| {
+        let i = &g.insurance;
+        c.range("premium_rate", i.premium_rate, 0.0, 0.2);
+        c.probability("indemnity_share", i.indemnity_share);
+        c.range("claim_delay_months", i.claim_delay_months, 0.0, 6.0);
+        c.probability("sme_premium_subsidy", i.sme_premium_subsidy);
+        c.probability("reach", i.reach);
+        c.at_least("risk_awareness", i.risk_awareness, 0.0);
+        c.range("financing_value", i.financing_value, 0.0, 1.0);
+    });
+    c.section("bureau", |c| {
+        let b = &g.bureau;
+        c.section("coverage", |c| {
+            c.probability("micro", b.coverage.micro);
+            c.probability("small", b.coverage.small);
+            c.probability("medium", b.coverage.medium);
+            c.probability("large", b.coverage.large);
+        });
+        c.probability("coverage_growth_annual", b.coverage_growth_annual);
+        c.probability("precision_gain", b.precision_gain);
+        c.at_least(
+            "cost_per_covered_firm_kusd_annual",
+            b.cost_per_covered_firm_kusd_annual,
+            0.0,
+        );
+    });
+    c.section("training", |c| {
+        let t = &g.training;
+        c.probability("share_annual", t.share_annual);
+        c.probability("management_gain", t.management_gain);
+        c.at_least("cost_per_firm_kusd", t.cost_per_firm_kusd, 0.0);
+    });
+}
+
 fn regulator(c: &mut Checker, r: &Regulator) {
     c.within(
         "min_capital_ratio",
@@ -445,11 +513,14 @@ fn regulator(c: &mut Checker, r: &Regulator) {
         Range::above(0.0).below(1.0),
     );
     c.probability("recovery_rate", r.recovery_rate);
+    c.probability("receivables_recovery_rate", r.receivables_recovery_rate);
     c.section("risk_weights", |c| {
         let w = &r.risk_weights;
         c.range("corporate", w.corporate, 0.0, 12.5);
         c.range("sme", w.sme, 0.0, 12.5);
         c.range("lc_backed", w.lc_backed, 0.0, 12.5);
+        c.range("guaranteed", w.guaranteed, 0.0, 12.5);
+        c.range("insured", w.insured, 0.0, 12.5);
     });
     if let Some(cap) = r.rate_cap_multiple {
         c.at_least("rate_cap_multiple", cap, 0.0);
@@ -757,6 +828,18 @@ mod tests {
                 "firms.credit_quality.intercept = NaN: must be a finite number",
             ),
             (
+                Box::new(|s| s.banks.products.working_capital.recourse = false),
+                "banks.products.working_capital.recourse = false: must be true: only factoring may be without recourse",
+            ),
+            (
+                Box::new(|s| s.government.guarantee.coverage = 0.0),
+                "government.guarantee.coverage = 0.0: must be > 0 and ≤ 1",
+            ),
+            (
+                Box::new(|s| s.government.insurance.claim_delay_months = 7),
+                "government.insurance.claim_delay_months = 7: must be between 0 and 6",
+            ),
+            (
                 Box::new(|s| s.world.payment_terms.term_months_min = 0),
                 "world.payment_terms.term_months_min = 0: must be ≥ 1",
             ),
@@ -830,11 +913,11 @@ mod tests {
             (
                 Box::new(|s| s.banks.products.working_capital.tenor_months = 0),
                 "banks.products.working_capital.tenor_months = 0: must be between 1 and 6 \
-                 (0, \"until the backing receivable is due\", is allowed only for lc_negotiation and packing_loan)",
+                 (0, \"until the backing receivable is due\", is allowed only for products backed by a receivable)",
             ),
             (
                 Box::new(|s| s.banks.products.packing_loan.tenor_months = 2),
-                "banks.products.packing_loan.tenor_months = 2: must be 0: an LC-backed loan falls due with the LC receivable that backs it",
+                "banks.products.packing_loan.tenor_months = 2: must be 0: a receivable-backed loan falls due with the receivable that backs it",
             ),
             (
                 Box::new(|s| s.firms.size_class_custom.currency_per_usd = Some(0.0)),

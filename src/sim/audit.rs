@@ -5,6 +5,7 @@
 //! + equity`; the loan book agrees with both banks' and firms' records.
 
 use crate::model::firm::MAX_TENOR_MONTHS;
+use crate::model::loan::EXIM;
 
 use super::state::Replication;
 
@@ -28,19 +29,28 @@ pub fn audit(rep: &Replication, money_before: f64) -> Vec<String> {
 
     let tol = |x: f64| 1e-9 * (1.0 + x.abs());
     let mut principal = vec![0.0; rep.banks.len()];
+    let mut onlent = vec![0.0; rep.banks.len()];
+    let mut exim = 0.0;
+    let mut guaranteed = 0.0;
     let mut owed = vec![0.0; rep.firms.len()];
     let mut owed_general = vec![0.0; rep.firms.len()];
     let mut pledged = vec![0.0; rep.firms.len()];
     // Working-capital loans owed by (firm, month due), against the firms' due books.
     let mut due_book: std::collections::BTreeMap<(u32, u32), f64> = Default::default();
     for loan in &rep.loans {
-        if !loan.product.is_lc_backed() {
+        if !loan.product.receivable_backed() {
             *due_book.entry((loan.firm, loan.due)).or_default() += loan.owed;
         }
-        principal[loan.bank as usize] += loan.principal;
+        if loan.bank == EXIM {
+            exim += loan.principal;
+        } else {
+            principal[loan.bank as usize] += loan.principal;
+            onlent[loan.bank as usize] += loan.onlent;
+        }
+        guaranteed += loan.guarantee * loan.owed;
         owed[loan.firm as usize] += loan.owed;
         pledged[loan.firm as usize] += loan.pledged;
-        if !loan.product.is_lc_backed() {
+        if !loan.product.receivable_backed() {
             owed_general[loan.firm as usize] += loan.owed;
         }
         if loan.due <= month {
@@ -56,7 +66,26 @@ pub fn audit(rep: &Replication, money_before: f64) -> Vec<String> {
             ));
         }
     }
+    let g = &rep.government;
+    for (what, books, loans) in [
+        ("Exim loans", g.exim.outstanding, exim),
+        ("guarantees", g.guarantee.outstanding, guaranteed),
+    ] {
+        if (books - loans).abs() > tol(loans) {
+            problems.push(format!(
+                "month {month}: {what} outstanding are {books}, the loan book says {loans}"
+            ));
+        }
+    }
     for (b, bank) in rep.banks.iter().enumerate() {
+        if (bank.onlend_used - onlent[b]).abs() > tol(onlent[b])
+            || bank.onlend_used > bank.onlend_limit + tol(bank.onlend_limit)
+        {
+            problems.push(format!(
+                "month {month}: bank {b} uses {} of on-lent funds (limit {}), the loan book says {}",
+                bank.onlend_used, bank.onlend_limit, onlent[b]
+            ));
+        }
         let gap = bank.reserves + bank.loans - bank.funding - bank.equity;
         if gap.abs() > tol(bank.funding + bank.equity.abs()) {
             problems.push(format!("month {month}: bank {b} balance sheet off by {gap}"));

@@ -1,8 +1,12 @@
-//! Phase 5 — screening and the credit market.
+//! Phase 5 — screening and the credit market, with the public supports
+//! that enter it: guarantees, Exim lending and on-lending, and export
+//! credit insurance.
 
 use crate::model::bank::{PriceInputs, bucket_of, capital_room, loan_rate, score_of};
 use crate::model::firm::{MAX_TERM_MONTHS, NEVER};
-use crate::model::product::PREFERENCE;
+use crate::model::government::{eligible, guarantee};
+use crate::model::loan::EXIM;
+use crate::model::product::{Backing, PREFERENCE};
 use crate::model::{Firm, Loan, PaymentTerm, ProductKind};
 use crate::scenario::{BankType, Scenario};
 
@@ -12,15 +16,36 @@ use super::state::{FirmMonth, MAX_SEARCH, Replication};
 /// Why a bank turned a request down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejection {
-    /// An SME hard threshold: size, revenue, age, score, a known default or
-    /// collateral.
-    Threshold = 0,
+    /// An SME hard threshold on size, revenue, age or a known default.
+    Threshold,
+    /// The SME threshold on the observed score.
+    Score,
+    /// The SME threshold on collateral coverage.
+    Collateral,
     /// The borrower's (or its group's) debt limit.
-    Exposure = 1,
+    Exposure,
     /// The risk-based rate exceeds the cap: rationed (Stiglitz & Weiss 1981).
-    Price = 2,
+    Price,
     /// Not enough capital (or SME quota) left.
-    Capital = 3,
+    Capital,
+}
+
+impl Rejection {
+    /// Column of `rejection_share_<reason>_sme`: threshold (all hard
+    /// thresholds), exposure, price, capital.
+    pub fn tally_index(self) -> usize {
+        match self {
+            Rejection::Threshold | Rejection::Score | Rejection::Collateral => 0,
+            Rejection::Exposure => 1,
+            Rejection::Price => 2,
+            Rejection::Capital => 3,
+        }
+    }
+
+    /// A guarantee can cure it: the firm may ask the agency.
+    pub fn guarantee_can_cure(self) -> bool {
+        matches!(self, Rejection::Score | Rejection::Collateral)
+    }
 }
 
 /// What a bank knows about an applicant when it screens one request.
@@ -54,6 +79,33 @@ pub struct Lender<'a> {
     pub pd: f64,
 }
 
+/// Public support behind one request.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Support {
+    /// Share of the loan guaranteed by the guarantee agency.
+    pub guarantee: f64,
+    /// Share of the backing receivable's loss the insurer pays
+    /// (insurance-backed financing).
+    pub insured: f64,
+    /// Share of the loan funded by Exim on-lending, and its rate.
+    pub onlend_share: f64,
+    pub onlend_rate: f64,
+}
+
+impl Support {
+    pub const NONE: Support = Support {
+        guarantee: 0.0,
+        insured: 0.0,
+        onlend_share: 0.0,
+        onlend_rate: 0.0,
+    };
+
+    /// Share of the bank's risk carried by a third party.
+    pub fn cover(&self) -> f64 {
+        (self.guarantee + self.insured).min(1.0)
+    }
+}
+
 /// An approved loan's terms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Offer {
@@ -71,14 +123,23 @@ pub struct Conditions {
 }
 
 /// One bank's decision on one request of `requested` kUSD of `product` for
-/// `tenor_months`.
+/// `tenor_months`, with `support`.
 ///
-/// In order: SME hard thresholds; the debt limit; capital (RWA ≤ equity /
-/// (minimum ratio + buffer), and the SME quota); collateral (the firm
-/// pledges up to the loan / recovery rate, an SME must reach the bank's
-/// coverage); then the price `r = funding + markup + PD·LGD/(1−PD)/τ +
-/// h/(A·τ)` against the cap. A request may be granted in part when the
-/// debt limit, capital or collateral allow less than asked.
+/// In order: SME hard thresholds (unless the product's risk is not the
+/// firm's); the debt limit; capital (RWA ≤ equity / (minimum ratio +
+/// buffer), and the SME quota); collateral (the firm pledges up to the
+/// loan / recovery rate, an SME must reach the bank's coverage); then the
+/// price `r = funding + markup + PD·LGD/(1−PD)/τ + h/(A·τ)` against the
+/// cap. A request may be granted in part when the debt limit, capital or
+/// collateral allow less than asked.
+///
+/// Support: the share c of the risk a guarantee or insurance carries
+/// lowers what the bank asks of the firm — score threshold `min_score ×
+/// (1 − c)`, collateral coverage on `(1 − c)` of the loan — and the LGD by
+/// `(1 − c)`; that share is risk weighted at the regulator's weight for
+/// guaranteed or insured exposures. On-lent funds replace the bank's
+/// funding cost by the on-lending rate.
+#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     s: &Scenario,
     market: &Conditions,
@@ -87,12 +148,14 @@ pub fn evaluate(
     product: ProductKind,
     requested: f64,
     tenor_months: u32,
+    support: &Support,
 ) -> Result<Offer, Rejection> {
     let bt = lender.bank_type;
     let reg = &s.government.regulator;
     let terms = product.terms(&s.banks.products);
     let min_loan = s.banks.min_loan_kusd.max(1e-9);
-    if applicant.sme {
+    let cover = support.cover();
+    if applicant.sme && product.firm_risk() {
         let th = &bt.sme_thresholds;
         let recent_default = applicant
             .known_default_months
@@ -100,10 +163,12 @@ pub fn evaluate(
         if applicant.employees < th.min_employees
             || applicant.annual_revenue_kusd < th.min_annual_revenue_kusd
             || applicant.age_months < th.min_age_months
-            || applicant.score < th.min_score
             || recent_default
         {
             return Err(Rejection::Threshold);
+        }
+        if applicant.score < th.min_score * (1.0 - cover) {
+            return Err(Rejection::Score);
         }
     }
 
@@ -114,14 +179,7 @@ pub fn evaluate(
         return Err(Rejection::Exposure);
     }
 
-    let rw = &reg.risk_weights;
-    let risk_weight = if product.is_lc_backed() {
-        rw.lc_backed
-    } else if applicant.sme {
-        rw.sme
-    } else {
-        rw.corporate
-    };
+    let risk_weight = risk_weight(s, product, applicant.sme, support);
     if risk_weight > 0.0 {
         let required = reg.min_capital_ratio + bt.capital_buffer;
         let mut room = capital_room(
@@ -144,15 +202,15 @@ pub fn evaluate(
     let mut pledged = 0.0;
     if terms.uses_collateral {
         let rr = reg.recovery_rate;
-        let min_coverage = if applicant.sme {
-            bt.sme_thresholds.min_collateral_coverage
+        let min_coverage = if applicant.sme && product.firm_risk() {
+            bt.sme_thresholds.min_collateral_coverage * (1.0 - cover)
         } else {
             0.0
         };
         if min_coverage > 0.0 {
             amount = amount.min(applicant.free_collateral_kusd * rr / min_coverage);
             if amount < min_loan {
-                return Err(Rejection::Threshold);
+                return Err(Rejection::Collateral);
             }
         }
         pledged = if rr > 0.0 {
@@ -163,14 +221,16 @@ pub fn evaluate(
         coverage = (pledged * rr / amount).min(1.0);
     }
 
-    let guarantee_credit = if applicant.group_guarantee_credit && product.group_guaranteed() {
+    let guarantee_credit = if applicant.group_guarantee_credit && product.guaranteeable() {
         s.banks.group_guarantee_lgd_credit
     } else {
         0.0
     };
-    let lgd = (terms.loss_given_default - coverage - guarantee_credit).max(s.banks.lgd_floor);
+    let lgd = (terms.loss_given_default - coverage - guarantee_credit).max(s.banks.lgd_floor) * (1.0 - cover);
+    let own_funding = market.deposit_rate + bt.funding_spread_annual;
     let rate = loan_rate(&PriceInputs {
-        funding_annual: market.deposit_rate + bt.funding_spread_annual,
+        funding_annual: support.onlend_share * support.onlend_rate
+            + (1.0 - support.onlend_share) * own_funding,
         markup_annual: bt.markup_annual,
         pd: lender.pd,
         lgd,
@@ -193,19 +253,38 @@ pub fn evaluate(
     })
 }
 
-/// Phase 5: banks screen applications and lend.
+/// Risk weight of a loan: the product's exposure class (self-liquidating
+/// trade exposures at the LC weight, others at the SME or corporate
+/// weight), with the guaranteed and insured shares at their own weights
+/// (Basel substitution approach).
+pub fn risk_weight(s: &Scenario, product: ProductKind, sme: bool, support: &Support) -> f64 {
+    let rw = &s.government.regulator.risk_weights;
+    let base = if product.lc_risk_weight() {
+        rw.lc_backed
+    } else if sme {
+        rw.sme
+    } else {
+        rw.corporate
+    };
+    base * (1.0 - support.cover()) + rw.guaranteed * support.guarantee + rw.insured * support.insured
+}
+
+/// Phase 5: banks screen applications and lend; then the Exim bank lends
+/// to eligible exporters still short of finance.
 ///
-/// Reads: applications, firm state, bank capital and learned PDs. Writes:
-/// new loans, bank books, firm cash and debt, LC receivables assigned to
-/// banks, `granted`/`approved`, firms' beliefs; tallies approvals, credit
-/// and rejections.
+/// Reads: applications, firm state, bank capital and learned PDs, the
+/// government programmes. Writes: new loans, bank and agency books, firm
+/// cash and debt, receivables assigned to banks, `granted`/`approved`,
+/// firms' beliefs; tallies approvals, credit, rejections and support.
 ///
 /// Rule: in round h = 1..H each firm with finance still missing applies to
 /// one bank — its main bank first, then others at random (BAM: H banks,
 /// Delli Gatti et al. 2011, ch. 3). Each bank serves its queue in priority
 /// order — large firms first if it favours them, then by observed score —
-/// so when capital is short the rest are rationed. A firm asks for products
-/// in order of cost: LC negotiation, packing loan, working capital.
+/// so when capital is short the rest are rationed. A firm asks for the
+/// products its bank offers in order of cost (`PREFERENCE`). A firm
+/// rejected for its score or collateral on a loan on its own credit may
+/// ask the guarantee agency, and the bank re-evaluates with the guarantee.
 pub fn banks_screen_and_lend(rep: &mut Replication) {
     let s = rep.scenario;
     let n_banks = rep.banks.len();
@@ -235,6 +314,9 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
         for (bank, queue) in queues.iter().enumerate() {
             serve_queue(rep, &market, bank, queue);
         }
+    }
+    if s.government.exim.direct.enabled {
+        exim_lends(rep);
     }
 
     let learning = s.firms.belief.learning_rate;
@@ -274,6 +356,11 @@ fn other_bank(fm: &FirmMonth, n_banks: usize, u: f64) -> usize {
     unreachable!("a firm visits fewer banks than exist")
 }
 
+/// Programmes whose support is reported: index into `Tally::supported`.
+pub const GUARANTEE: usize = 0;
+pub const EXIM_PROGRAMME: usize = 1;
+pub const INSURANCE: usize = 2;
+
 /// One bank serves the applicants in its queue this round.
 fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &[u32]) {
     if queue.is_empty() {
@@ -283,9 +370,10 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
     let bt = &s.banks.types[rep.banks[bank].bank_type];
     let buckets = s.banks.pd_buckets as usize;
     let persistence = s.banks.screening_error_persistence;
+    let g = &s.government.guarantee;
 
     // Screen everyone first: the observed score orders the queue.
-    let mut screened: Vec<(bool, f64, u32)> = queue
+    let mut screened: Vec<(bool, f64, u32, f64)> = queue
         .iter()
         .map(|&i| {
             let firm = &rep.firms[i as usize];
@@ -314,20 +402,25 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
             let error = persistence.sqrt() * lasting + (1.0 - persistence).sqrt() * fresh;
             let score = score_of(z + noise_sd * error);
             let first = bt.large_firm_priority && !firm.is_sme();
-            (first, score, i)
+            (first, score, i, z)
         })
         .collect();
+    for &(_, score, i, z) in &screened {
+        if rep.firms[i as usize].is_sme() {
+            rep.tally.sme_screened += 1;
+            rep.tally.sme_screening_error += (score - score_of(z)).abs();
+        }
+    }
     // Large firms first (if favoured), then best score; ties by id.
     screened.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
 
-    for (_, score, i) in screened {
+    for (_, score, i, z) in screened {
         let i = i as usize;
         for product in PREFERENCE {
             if !bt.products.contains(&product) {
                 continue;
             }
-            let fm = &rep.month[i];
-            if fm.unfinanced < s.banks.min_loan_kusd.max(1e-9) {
+            if rep.month[i].unfinanced < s.banks.min_loan_kusd.max(1e-9) {
                 break;
             }
             for (due, requested) in requests(rep, i, product) {
@@ -341,20 +434,79 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
                     pd: b.pd.estimate(product, applicant.bucket),
                 };
                 let tenor = due - rep.t;
-                match evaluate(s, market, &lender, &applicant, product, requested, tenor) {
-                    Ok(offer) => lend(
-                        rep,
-                        bank,
-                        i,
-                        product,
-                        due,
-                        applicant.bucket,
-                        applicant.sme,
-                        &offer,
-                    ),
+                let mut support = Support::NONE;
+                if product == ProductKind::InsuranceBacked {
+                    support.insured = s.government.insurance.indemnity_share;
+                }
+                let onlend_room = b.onlend_limit - b.onlend_used;
+                if applicant.sme && onlend_room > 0.0 {
+                    support.onlend_share = (onlend_room / requested).min(1.0);
+                    support.onlend_rate = s.government.exim.on_lending.rate_annual;
+                }
+                let decide = |support: &Support, requested: f64| {
+                    evaluate(s, market, &lender, &applicant, product, requested, tenor, support)
+                };
+                match decide(&support, requested) {
+                    Ok(offer) => {
+                        let credited = additionality(&offer, &support, |sup| {
+                            decide(sup, requested).map_or(0.0, |o| o.amount_kusd)
+                        });
+                        let onlent = onlent(&offer, &support, onlend_room);
+                        lend(rep, bank, i, product, due, &applicant, &offer, &support, onlent);
+                        record_support(rep, &credited);
+                    }
                     Err(reason) => {
                         if applicant.sme {
-                            rep.tally.sme_rejections[reason as usize] += 1;
+                            rep.tally.sme_rejections[reason.tally_index()] += 1;
+                        }
+                        let firm = &rep.firms[i];
+                        let can_ask = g.enabled
+                            && reason.guarantee_can_cure()
+                            && product.guaranteeable()
+                            && eligible(&g.eligible, firm.size_class);
+                        if !can_ask {
+                            continue;
+                        }
+                        // The agency screens the firm itself (its view of a
+                        // firm persists, like a bank's).
+                        let error =
+                            rep.streams
+                                .normal(firm.generation, i as u64, Purpose::GuaranteeScreening);
+                        let agency_score = score_of(z + g.screening_noise * error);
+                        let cap = s
+                            .government
+                            .regulator
+                            .rate_cap_multiple
+                            .map_or(bt.rate_cap_multiple, |c| c.min(bt.rate_cap_multiple));
+                        let owed_per_kusd = 1.0 + cap * market.policy_rate * tenor as f64 / 12.0;
+                        let Some(amount) =
+                            rep.government
+                                .guarantee
+                                .accept(g, agency_score, requested, owed_per_kusd)
+                        else {
+                            continue;
+                        };
+                        let guaranteed = Support {
+                            guarantee: g.coverage,
+                            ..support
+                        };
+                        if let Ok(offer) = decide(&guaranteed, amount) {
+                            let credited = additionality(&offer, &guaranteed, |sup| {
+                                decide(sup, amount).map_or(0.0, |o| o.amount_kusd)
+                            });
+                            let onlent = onlent(&offer, &guaranteed, onlend_room);
+                            lend(
+                                rep,
+                                bank,
+                                i,
+                                product,
+                                due,
+                                &applicant,
+                                &offer,
+                                &guaranteed,
+                                onlent,
+                            );
+                            record_support(rep, &credited);
                         }
                     }
                 }
@@ -363,21 +515,107 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
     }
 }
 
+/// Principal of an approved loan funded by Exim on-lending.
+fn onlent(offer: &Offer, support: &Support, room: f64) -> f64 {
+    if support.onlend_share > 0.0 {
+        offer.amount_kusd.min(room)
+    } else {
+        0.0
+    }
+}
+
+/// Credit an approval owes to public support, by programme
+/// (`GUARANTEE`, `EXIM_PROGRAMME`, `INSURANCE`) and in all.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Credited {
+    pub supported: [f64; 3],
+    pub additional: [f64; 3],
+    pub supported_any: f64,
+    pub additional_any: f64,
+}
+
+/// Additionality of an approval that used support: the same application
+/// evaluated without one programme's support (and without any), with the
+/// same draws; the credit that would not have been granted is additional.
+/// `amount_without` gives the amount approved under a reduced support (0
+/// if rejected).
+pub fn additionality(offer: &Offer, support: &Support, amount_without: impl Fn(&Support) -> f64) -> Credited {
+    let amount = offer.amount_kusd;
+    let mut c = Credited::default();
+    let programmes = [
+        (
+            GUARANTEE,
+            support.guarantee > 0.0,
+            Support {
+                guarantee: 0.0,
+                ..*support
+            },
+        ),
+        (
+            EXIM_PROGRAMME,
+            support.onlend_share > 0.0,
+            Support {
+                onlend_share: 0.0,
+                ..*support
+            },
+        ),
+        (
+            INSURANCE,
+            support.insured > 0.0,
+            Support {
+                insured: 0.0,
+                ..*support
+            },
+        ),
+    ];
+    for (programme, used, without) in programmes {
+        if used {
+            c.supported[programme] = amount;
+            c.additional[programme] = (amount - amount_without(&without)).max(0.0);
+        }
+    }
+    if programmes.iter().any(|p| p.1) {
+        c.supported_any = amount;
+        c.additional_any = (amount - amount_without(&Support::NONE)).max(0.0);
+    }
+    c
+}
+
+fn record_support(rep: &mut Replication, c: &Credited) {
+    let t = &mut rep.tally;
+    for p in 0..3 {
+        t.supported[p] += c.supported[p];
+        t.additional[p] += c.additional[p];
+    }
+    t.supported_any += c.supported_any;
+    t.additional_any += c.additional_any;
+}
+
 /// The loans a firm asks one bank for under `product`: (due month, amount).
-/// LC negotiation is one request per month in which LC receivables fall due.
+/// A receivable-backed product is one request per month in which its
+/// receivables fall due; pre-shipment products are due with this month's
+/// LC orders.
 fn requests(rep: &Replication, i: usize, product: ProductKind) -> Vec<(u32, f64)> {
     let s = rep.scenario;
     let firm = &rep.firms[i];
     let fm = &rep.month[i];
     let t = rep.t;
+    let lc_term = fm.orders.term[PaymentTerm::LetterOfCredit as usize];
+    let this_month = |room: f64, due: u32| {
+        if room > 0.0 && due > t {
+            vec![(due, room.min(fm.unfinanced))]
+        } else {
+            Vec::new()
+        }
+    };
     match product {
-        ProductKind::LcNegotiation => {
-            let advance = s.banks.products.lc_negotiation.advance_ratio;
+        ProductKind::LcNegotiation | ProductKind::InsuranceBacked | ProductKind::Factoring => {
+            let advance = product.terms(&s.banks.products).advance_ratio;
             let mut left = fm.unfinanced;
             let mut out = Vec::new();
             for due in t + 1..=t + MAX_TERM_MONTHS {
-                let slot = firm.dues.slot(due);
-                let room = advance * slot.lc_face - slot.lc_owed;
+                let pool = firm.dues.slot(due).pool(product.backing());
+                let room = advance * pool.face - pool.owed;
                 if room > 0.0 && left > 0.0 {
                     let ask = room.min(left);
                     out.push((due, ask));
@@ -386,13 +624,10 @@ fn requests(rep: &Replication, i: usize, product: ProductKind) -> Vec<(u32, f64)
             }
             out
         }
-        ProductKind::PackingLoan => {
-            let term = fm.orders.term[PaymentTerm::LetterOfCredit as usize];
-            if fm.packing_room > 0.0 && term > 0 {
-                vec![(t + term, fm.packing_room.min(fm.unfinanced))]
-            } else {
-                Vec::new()
-            }
+        ProductKind::RedClause => this_month(fm.red_clause_room.min(fm.packing_room), t + lc_term),
+        ProductKind::PackingLoan => this_month(fm.packing_room, t + lc_term),
+        ProductKind::ImportLc => {
+            this_month(fm.import_room, t + s.banks.products.import_lc.tenor_months.max(1))
         }
         ProductKind::WorkingCapital => {
             let tenor = s.banks.products.working_capital.tenor_months.max(1);
@@ -411,6 +646,15 @@ pub fn screening_noise(s: &Scenario, bt: &BankType, relationship_months: f64, bu
     bt.screening_noise * (1.0 - b.relationship_noise_reduction * relationship) * (1.0 - bureau_gain)
 }
 
+/// Whether a lender knows of the firm's last default: the bank it
+/// defaulted with always does; with a credit bureau that shares records,
+/// every lender does for a covered firm.
+fn knows_default(s: &Scenario, firm: &Firm, lender: u16) -> bool {
+    firm.months_since_default != NEVER
+        && (firm.defaulted_with_bank == lender
+            || (s.government.bureau.enabled && s.government.bureau.shared_defaults && firm.bureau_covered))
+}
+
 fn applicant(rep: &Replication, i: usize, bank: usize, score: f64, buckets: usize) -> Applicant {
     let s = rep.scenario;
     let w = &rep.world;
@@ -426,7 +670,6 @@ fn applicant(rep: &Replication, i: usize, bank: usize, score: f64, buckets: usiz
     } else {
         (firm.debt_kusd, sales(firm))
     };
-    let known_default = firm.months_since_default != NEVER && firm.defaulted_with_bank as usize == bank;
     Applicant {
         sme: firm.is_sme(),
         employees: firm.employees(),
@@ -434,7 +677,7 @@ fn applicant(rep: &Replication, i: usize, bank: usize, score: f64, buckets: usiz
         age_months: firm.age_months as f64,
         score,
         bucket: bucket_of(score, buckets),
-        known_default_months: known_default.then_some(firm.months_since_default),
+        known_default_months: knows_default(s, firm, bank as u16).then_some(firm.months_since_default),
         free_collateral_kusd: firm.free_collateral(),
         debt_for_limit_kusd: debt,
         revenue_for_limit_kusd: revenue,
@@ -442,7 +685,8 @@ fn applicant(rep: &Replication, i: usize, bank: usize, score: f64, buckets: usiz
     }
 }
 
-/// Books an approved loan on both sides.
+/// Books an approved bank loan on both sides, with its guarantee fee and
+/// on-lent funding.
 #[allow(clippy::too_many_arguments)]
 fn lend(
     rep: &mut Replication,
@@ -450,61 +694,177 @@ fn lend(
     i: usize,
     product: ProductKind,
     due: u32,
-    bucket: usize,
-    sme: bool,
+    applicant: &Applicant,
     offer: &Offer,
+    support: &Support,
+    onlent: f64,
 ) {
     let t = rep.t;
     let amount = offer.amount_kusd;
-    let tenor_years = (due - t) as f64 / 12.0;
-    let owed = amount * (1.0 + offer.rate_annual * tenor_years);
+    let tenor_months = due - t;
+    let owed = amount * (1.0 + offer.rate_annual * tenor_months as f64 / 12.0);
     let rwa = amount * offer.risk_weight;
     let handling = rep.scenario.banks.types[rep.banks[bank].bank_type].handling_cost_kusd;
 
     let b = &mut rep.banks[bank];
-    b.book_loan(amount, rwa, sme);
+    b.book_loan(amount, rwa, applicant.sme);
     b.pay(handling);
+    b.onlend_used += onlent;
     rep.ledger.deposits_raised += amount;
     rep.ledger.handling_costs += handling;
 
-    let firm = &mut rep.firms[i];
-    firm.cash_kusd += amount;
-    firm.debt_kusd += owed;
-    firm.pledged_kusd += offer.pledged_kusd;
-    let slot = firm.dues.slot_mut(due);
-    if product.is_lc_backed() {
-        slot.lc_owed += owed;
+    let fee = if support.guarantee > 0.0 {
+        let covered = support.guarantee * owed;
+        let fee = guarantee::fee(rep.scenario.government.guarantee.fee, covered, tenor_months);
+        rep.government.guarantee.issue(covered, fee);
+        rep.ledger.guarantee_fees += fee;
+        rep.accounts.guarantee_fees += fee;
+        fee
     } else {
-        slot.loan_owed += owed;
-        slot.loan_pledged += offer.pledged_kusd;
-        firm.debt_general_kusd += owed;
-    }
+        0.0
+    };
+    book_debt(rep, i, product, due, amount - fee, owed, offer.pledged_kusd);
     let fm = &mut rep.month[i];
-    fm.unfinanced = (fm.unfinanced - amount).max(0.0);
-    fm.granted += amount;
-    fm.approved = true;
-    if product == ProductKind::PackingLoan {
-        fm.packing_room = (fm.packing_room - amount).max(0.0);
+    match product {
+        ProductKind::RedClause => {
+            fm.red_clause_room = (fm.red_clause_room - amount).max(0.0);
+            fm.packing_room = (fm.packing_room - amount).max(0.0);
+        }
+        ProductKind::PackingLoan => fm.packing_room = (fm.packing_room - amount).max(0.0),
+        ProductKind::ImportLc => fm.import_room = (fm.import_room - amount).max(0.0),
+        _ => {}
     }
-
-    let tally = &mut rep.tally;
-    tally.credit_new[product.index()] += amount;
-    let class = if sme { 0 } else { 1 };
-    tally.credit_new_by_sme[class] += amount;
-    tally.rate_weighted_by_sme[class] += amount * offer.rate_annual;
-
+    tally_credit(rep, product, applicant.sme, amount, offer.rate_annual);
     rep.loans.push(Loan {
         principal: amount,
         owed,
         pledged: offer.pledged_kusd,
         rwa,
+        guarantee: support.guarantee,
+        onlent,
         firm: i as u32,
         due,
         bank: bank as u16,
         product,
-        bucket: bucket as u8,
-        sme,
+        bucket: applicant.bucket as u8,
+        sme: applicant.sme,
     });
+}
+
+/// The firm's side of a new loan: `cash_in` received now, `owed` at `due`.
+fn book_debt(
+    rep: &mut Replication,
+    i: usize,
+    product: ProductKind,
+    due: u32,
+    cash_in: f64,
+    owed: f64,
+    pledged: f64,
+) {
+    let firm = &mut rep.firms[i];
+    firm.cash_kusd += cash_in;
+    firm.debt_kusd += owed;
+    firm.pledged_kusd += pledged;
+    let slot = firm.dues.slot_mut(due);
+    match product.backing() {
+        Backing::Firm => {
+            slot.loan_owed += owed;
+            slot.loan_pledged += pledged;
+            firm.debt_general_kusd += owed;
+        }
+        backing => slot.pool_mut(backing).owed += owed,
+    }
+    let fm = &mut rep.month[i];
+    fm.unfinanced = (fm.unfinanced - cash_in).max(0.0);
+    fm.granted += cash_in;
+    fm.approved = true;
+}
+
+fn tally_credit(rep: &mut Replication, product: ProductKind, sme: bool, amount: f64, rate: f64) {
+    let tally = &mut rep.tally;
+    tally.credit_new[product.index()] += amount;
+    let class = if sme { 0 } else { 1 };
+    tally.credit_new_by_sme[class] += amount;
+    tally.rate_weighted_by_sme[class] += amount * rate;
+}
+
+/// The Exim bank's direct lending, after the commercial banks: eligible
+/// firms still short of finance, best score first as the Exim bank sees
+/// it, until the year's budget is spent. Its loans are working-capital
+/// loans on the firm's own credit, secured by whatever collateral is free,
+/// at the concessional rate.
+fn exim_lends(rep: &mut Replication) {
+    let s = rep.scenario;
+    let p = &s.government.exim.direct;
+    let min_loan = s.banks.min_loan_kusd.max(1e-9);
+    let w = &rep.world;
+    let mut applicants: Vec<(f64, usize)> = rep
+        .firms
+        .iter()
+        .zip(rep.month.iter())
+        .enumerate()
+        .filter(|(_, (firm, fm))| firm.alive && !firm.closing && fm.applied && fm.unfinanced >= min_loan)
+        .filter(|(_, (firm, _))| !knows_default(s, firm, EXIM))
+        .map(|(i, (firm, _))| {
+            let z = firm.true_quality(&s.firms.credit_quality, w.domestic_demand, w.foreign_demand);
+            let error = rep
+                .streams
+                .normal(firm.generation, i as u64, Purpose::EximScreening);
+            (score_of(z + p.screening_noise * error), i)
+        })
+        .collect();
+    applicants.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let rr = s.government.regulator.recovery_rate;
+    for (score, i) in applicants {
+        let firm = &rep.firms[i];
+        let Some(amount) = rep.government.exim.offer(
+            p,
+            firm.size_class,
+            firm.exporter,
+            score,
+            rep.month[i].unfinanced,
+            min_loan,
+        ) else {
+            continue;
+        };
+        let due = rep.t + p.tenor_months;
+        let owed = amount * (1.0 + p.rate_annual * p.tenor_months as f64 / 12.0);
+        let pledged = if rr > 0.0 {
+            firm.free_collateral().min(amount / rr)
+        } else {
+            0.0
+        };
+        let sme = firm.is_sme();
+        rep.government.exim.lend(amount);
+        rep.ledger.exim_disbursed += amount;
+        book_debt(rep, i, ProductKind::WorkingCapital, due, amount, owed, pledged);
+        tally_credit(rep, ProductKind::WorkingCapital, sme, amount, p.rate_annual);
+        // The banks had their turn: all of it is additional.
+        rep.tally.exim_lending += amount;
+        record_support(
+            rep,
+            &Credited {
+                supported: [0.0, amount, 0.0],
+                additional: [0.0, amount, 0.0],
+                supported_any: amount,
+                additional_any: amount,
+            },
+        );
+        rep.loans.push(Loan {
+            principal: amount,
+            owed,
+            pledged,
+            rwa: 0.0,
+            guarantee: 0.0,
+            onlent: 0.0,
+            firm: i as u32,
+            due,
+            bank: EXIM,
+            product: ProductKind::WorkingCapital,
+            bucket: 0,
+            sme,
+        });
+    }
 }
 
 #[cfg(test)]
@@ -571,7 +931,16 @@ mod tests {
             rwa_sme: rwa,
             pd,
         };
-        evaluate(&s, &market(), &lender, a, ProductKind::WorkingCapital, amount, 4)
+        evaluate(
+            &s,
+            &market(),
+            &lender,
+            a,
+            ProductKind::WorkingCapital,
+            amount,
+            4,
+            &Support::NONE,
+        )
     }
 
     /// 100 kUSD for 4 months, 200 of free collateral at 40 % recovery:
@@ -590,20 +959,18 @@ mod tests {
     #[test]
     fn hard_thresholds_reject_smes_only() {
         let bt = bank_type();
-        let cases: [fn(&mut Applicant); 5] = [
-            |a| a.employees = 19.0,
-            |a| a.annual_revenue_kusd = 499.0,
-            |a| a.age_months = 23.0,
-            |a| a.score = 0.29,
-            |a| a.known_default_months = Some(12),
+        type BreakRule = fn(&mut Applicant);
+        let cases: [(BreakRule, Rejection); 5] = [
+            (|a| a.employees = 19.0, Rejection::Threshold),
+            (|a| a.annual_revenue_kusd = 499.0, Rejection::Threshold),
+            (|a| a.age_months = 23.0, Rejection::Threshold),
+            (|a| a.score = 0.29, Rejection::Score),
+            (|a| a.known_default_months = Some(12), Rejection::Threshold),
         ];
-        for break_rule in cases {
+        for (break_rule, reason) in cases {
             let mut a = applicant();
             break_rule(&mut a);
-            assert_eq!(
-                decide(&bt, &a, 1_000.0, 0.0, 0.05, 100.0),
-                Err(Rejection::Threshold)
-            );
+            assert_eq!(decide(&bt, &a, 1_000.0, 0.0, 0.05, 100.0), Err(reason));
             a.sme = false;
             assert!(
                 decide(&bt, &a, 1_000.0, 0.0, 0.05, 100.0).is_ok(),
@@ -648,7 +1015,7 @@ mod tests {
         };
         assert_eq!(
             decide(&bank_type(), &poorer, 1_000.0, 0.0, 0.0, 100.0),
-            Err(Rejection::Threshold)
+            Err(Rejection::Collateral)
         );
     }
 

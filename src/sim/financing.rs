@@ -54,7 +54,9 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
     let threshold = s.firms.belief.discouragement_threshold;
     let min_loan = s.banks.min_loan_kusd;
     let prudence = s.firms.receipts_prudence;
-    let packing_advance = s.banks.products.packing_loan.advance_ratio;
+    let products = &s.banks.products;
+    let red_clause_share = s.world.payment_terms.red_clause_share;
+    let imported = s.firms.imported_input_share;
     for (firm, fm) in rep.firms.iter().zip(rep.month.iter_mut()) {
         if !firm.alive || fm.need <= 0.0 {
             continue;
@@ -71,7 +73,11 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
             fm.applied = true;
             // Banks lend no less than their minimum: a small need asks for it.
             fm.unfinanced = fm.need.max(min_loan);
-            fm.packing_room = packing_advance * fm.orders.export[PaymentTerm::LetterOfCredit as usize];
+            let lc_orders = fm.orders.export[PaymentTerm::LetterOfCredit as usize];
+            fm.red_clause_room = products.red_clause.advance_ratio * red_clause_share * lc_orders;
+            fm.packing_room = products.packing_loan.advance_ratio * lc_orders;
+            fm.import_room =
+                products.import_lc.advance_ratio * imported * fm.cost_share_export * fm.orders.export_total();
             rep.tally.applications[class] += 1;
         }
     }

@@ -19,7 +19,19 @@ pub struct Ledger {
     pub entrant_endowments: f64,
     /// State capital injected into failed banks.
     pub recapitalisation: f64,
+    /// Guarantee agency's claims paid to banks.
+    pub guarantee_claims: f64,
+    /// Exim loans paid out to firms.
+    pub exim_disbursed: f64,
+    /// Export credit insurer's indemnities (to banks and firms).
+    pub insurance_indemnities: f64,
     // Outflows.
+    /// Guarantee fees, insurance premiums (the firm's part), and Exim
+    /// repayments paid by firms; on-lending interest paid by banks.
+    pub guarantee_fees: f64,
+    pub insurance_premiums: f64,
+    pub exim_repaid: f64,
+    pub on_lending_interest: f64,
     pub deposits_repaid: f64,
     pub production_costs: f64,
     pub fixed_costs: f64,
@@ -41,6 +53,13 @@ impl Ledger {
             + self.deposits_raised
             + self.entrant_endowments
             + self.recapitalisation
+            + self.guarantee_claims
+            + self.exim_disbursed
+            + self.insurance_indemnities
+            - self.guarantee_fees
+            - self.insurance_premiums
+            - self.exim_repaid
+            - self.on_lending_interest
             - self.deposits_repaid
             - self.production_costs
             - self.fixed_costs
@@ -60,6 +79,13 @@ impl Ledger {
             + self.deposits_raised
             + self.entrant_endowments
             + self.recapitalisation
+            + self.guarantee_claims
+            + self.exim_disbursed
+            + self.insurance_indemnities
+            + self.guarantee_fees
+            + self.insurance_premiums
+            + self.exim_repaid
+            + self.on_lending_interest
             + self.deposits_repaid
             + self.production_costs
             + self.fixed_costs

@@ -6,6 +6,7 @@ pub mod banks;
 pub mod credit_market;
 pub mod dynamics;
 pub mod financing;
+pub mod government;
 pub mod ledger;
 pub mod month;
 pub mod orders;

@@ -5,7 +5,7 @@ use crate::metrics::{self, Tally, Value};
 use super::ledger::Ledger;
 use super::rng::Purpose;
 use super::state::{FirmMonth, Replication};
-use super::{banks, credit_market, dynamics, financing, orders, production, settlement};
+use super::{banks, credit_market, dynamics, financing, government, orders, production, settlement};
 
 /// Simulates month `rep.t` and returns its metrics.
 pub fn step(rep: &mut Replication) -> Vec<(&'static str, Value)> {
@@ -19,9 +19,8 @@ pub fn step(rep: &mut Replication) -> Vec<(&'static str, Value)> {
     settlement::settle_receivables_and_loans(rep); //       7. settlement, default, contagion
     dynamics::firms_grow_enter_and_exit(rep); //            8. firm dynamics
     banks::banks_close_books(rep); //                       9. banks
-    //                                                     10. government: the regulator's
-    //                                                         rules apply in 5 and 7; it
-    //                                                         keeps no accounts yet.
+    government::government_acts(rep); //                   10. government (the regulator's
+    //                                                         rules apply in 5 and 7)
     let values = metrics::measure(rep); //                 11. metrics
     rep.t += 1;
     values
@@ -32,6 +31,7 @@ pub fn step(rep: &mut Replication) -> Vec<(&'static str, Value)> {
 fn open_month(rep: &mut Replication) {
     rep.tally = Tally::default();
     rep.ledger = Ledger::default();
+    rep.accounts = Default::default();
     let t = rep.t;
     for (firm, fm) in rep.firms.iter().zip(rep.month.iter_mut()) {
         *fm = FirmMonth::default();

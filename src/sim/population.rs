@@ -2,6 +2,7 @@
 
 use crate::math::{exp, ln, powf};
 use crate::model::firm::{NEVER, NO_GROUP};
+use crate::model::government::GovernmentState;
 use crate::model::{Bank, Firm, Groups, SizeClass, World};
 use crate::scenario::Scenario;
 
@@ -83,6 +84,8 @@ pub fn new_firm(s: &Scenario, setup: &Setup, world: &World, rng: &mut Rng, birth
         exporter,
         entry_pending: false,
         bureau_covered: false,
+        trained: false,
+        insured: false,
         alive: true,
         closing: false,
         belief: f.belief.initial,
@@ -140,7 +143,7 @@ impl<'a> Replication<'a> {
         for (i, firm) in firms.iter_mut().enumerate() {
             maybe_join_group(s, &mut groups, firm, i as u32, &mut rng);
         }
-        let banks = setup
+        let mut banks: Vec<Bank> = setup
             .bank_type
             .iter()
             .map(|&ty| {
@@ -149,6 +152,14 @@ impl<'a> Replication<'a> {
                 Bank::new(ty, equity, setup.pd_table(s))
             })
             .collect();
+        // Exim on-lending funds are allotted in proportion to equity.
+        let on_lending = &s.government.exim.on_lending;
+        let total_equity: f64 = banks.iter().map(|b| b.equity).sum();
+        if on_lending.enabled && total_equity > 0.0 {
+            for bank in &mut banks {
+                bank.onlend_limit = on_lending.funds * setup.money_scale * bank.equity / total_equity;
+            }
+        }
         let initial_fx = world.cny_per_usd;
         Replication {
             scenario,
@@ -165,6 +176,8 @@ impl<'a> Replication<'a> {
             groups,
             tally: Default::default(),
             ledger: Default::default(),
+            government: GovernmentState::new(s),
+            accounts: Default::default(),
             defaulted_principal_12m: [0.0; 12],
             initial_firms: n,
         }

@@ -1,7 +1,9 @@
 //! Phase 6 — production and shipment.
 
-use crate::model::PaymentTerm;
+use crate::model::product::Backing;
+use crate::model::{PaymentTerm, ProductKind, government};
 
+use super::rng::Purpose;
 use super::state::Replication;
 
 const CIA: usize = PaymentTerm::CashInAdvance as usize;
@@ -22,14 +24,19 @@ const OA: usize = PaymentTerm::OpenAccount as usize;
 /// against them); then domestic, collection and open-account orders pro
 /// rata; then a pending export entry's sunk cost if what is left covers
 /// it. Lost export orders are the bridge from finance to exports (Manova
-/// 2013; Chaney 2016).
+/// 2013; Chaney 2016). A firm the export credit insurer reaches then
+/// insures its collection and open-account orders if it sees more benefit
+/// than premium (`government::insurance::insures`), paying the premium
+/// from the cash left.
 pub fn firms_produce_and_ship(rep: &mut Replication) {
     let s = rep.scenario;
     let t = rep.t;
     let entry_cost_months = s.firms.export.entry_cost_months;
     let prudence = s.firms.receipts_prudence;
     let horizon = s.firms.planning_horizon_months;
-    for (firm, fm) in rep.firms.iter_mut().zip(rep.month.iter_mut()) {
+    let insurance = &s.government.insurance;
+    for (i, (firm, fm)) in rep.firms.iter_mut().zip(rep.month.iter_mut()).enumerate() {
+        firm.insured = false;
         if !firm.alive || firm.closing {
             continue;
         }
@@ -70,27 +77,88 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
         rep.ledger.fixed_costs += fixed_paid;
         rep.ledger.export_entry_costs += entry_paid;
 
+        // Export credit insurance (Sinosure-like) on this month's
+        // collection and open-account orders, premium paid from what is
+        // left of cash.
+        let collection_and_open = share_rest * (o.export[DC] + o.export[OA]);
+        let mut insured_share = 0.0;
+        if insurance.enabled && collection_and_open > 0.0 {
+            let reached = !firm.is_sme()
+                || rep
+                    .streams
+                    .uniform(firm.generation, i as u64, Purpose::InsuranceReach)
+                    < insurance.reach;
+            let bank_type = &s.banks.types[rep.setup.bank_type[firm.main_bank as usize]];
+            let short_of_finance = fm.need > fm.granted + 1e-9;
+            let motive = short_of_finance && bank_type.products.contains(&ProductKind::InsuranceBacked);
+            if reached
+                && government::insurance::insures(
+                    insurance,
+                    firm.management,
+                    rep.world.default_open_account,
+                    firm.is_sme(),
+                    motive,
+                )
+            {
+                let rate = government::insurance::premium_rate_paid(insurance, firm.is_sme());
+                let premium = rate * collection_and_open;
+                insured_share = if premium > 0.0 {
+                    (firm.cash_kusd / premium).min(1.0)
+                } else {
+                    1.0
+                };
+                let paid = insured_share * premium;
+                let full = insured_share * insurance.premium_rate * collection_and_open;
+                firm.cash_kusd = (firm.cash_kusd - paid).max(0.0);
+                rep.ledger.insurance_premiums += paid;
+                rep.accounts.insurance_premiums += full;
+                rep.accounts.insurance_subsidies += full - paid;
+                rep.tally.insured_exports += insured_share * collection_and_open;
+            }
+        }
+        firm.insured = insured_share > 0.0;
+
         let r = &mut firm.dues;
+        let mut book = |due: u32, backing: Backing, face: f64, good: f64| {
+            let slot = r.slot_mut(due);
+            slot.face += face;
+            slot.good += good;
+            if backing != Backing::Firm {
+                let pool = slot.pool_mut(backing);
+                pool.face += face;
+                pool.good += good;
+            }
+        };
         if o.export[LC] > 0.0 {
-            let slot = r.slot_mut(t + o.term[LC]);
-            slot.face += share_lc * o.export[LC];
-            slot.good += share_lc * o.export_good[LC];
-            slot.lc_face += share_lc * o.export[LC];
-            slot.lc_good += share_lc * o.export_good[LC];
+            book(
+                t + o.term[LC],
+                Backing::Lc,
+                share_lc * o.export[LC],
+                share_lc * o.export_good[LC],
+            );
         }
         for term in [DC, OA] {
             if o.export[term] > 0.0 {
-                let slot = r.slot_mut(t + o.term[term]);
-                slot.face += share_rest * o.export[term];
-                slot.good += share_rest * o.export_good[term];
+                let face = share_rest * o.export[term];
+                let good = share_rest * o.export_good[term];
+                let due = t + o.term[term];
+                book(due, Backing::Insured, insured_share * face, insured_share * good);
+                book(
+                    due,
+                    Backing::Open,
+                    (1.0 - insured_share) * face,
+                    (1.0 - insured_share) * good,
+                );
             }
         }
         if o.domestic > 0.0 {
-            let slot = r.slot_mut(t + 1);
-            slot.face += share_rest * o.domestic;
-            slot.good += share_rest * o.domestic_good;
+            book(
+                t + 1,
+                Backing::Firm,
+                share_rest * o.domestic,
+                share_rest * o.domestic_good,
+            );
         }
-
         let shipped_export =
             o.export[CIA] + share_lc * o.export[LC] + share_rest * (o.export[DC] + o.export[OA]);
         let shipped_domestic = share_rest * o.domestic;

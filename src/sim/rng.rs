@@ -27,6 +27,14 @@ pub enum Purpose {
     OperatingLoss = 8,
     Groups = 9,
     ScreeningMonthly = 10,
+    /// The credit bureau's fixed rank of a firm (keyed by generation).
+    Bureau = 11,
+    /// Whether the export credit insurer reaches a firm (by generation).
+    InsuranceReach = 12,
+    /// The guarantee agency's and the Exim bank's view of a firm.
+    GuaranteeScreening = 13,
+    EximScreening = 14,
+    Training = 15,
 }
 
 /// SplitMix64 finaliser: a bijective mixer with good avalanche.

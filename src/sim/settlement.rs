@@ -4,7 +4,11 @@
 use std::collections::VecDeque;
 
 use crate::math::exp;
-use crate::model::firm::{MAX_TENOR_MONTHS, MAX_TERM_MONTHS};
+use crate::model::firm::{DueMonth, MAX_TENOR_MONTHS, MAX_TERM_MONTHS};
+use crate::model::government::insurance;
+use crate::model::loan::EXIM;
+use crate::model::product::{Backing, POOLS};
+use crate::scenario::Scenario;
 
 use super::rng::{Draw, Purpose};
 use super::state::Replication;
@@ -20,8 +24,9 @@ use super::state::Replication;
 /// lent against them); an operating loss may strike, with probability
 /// falling in the firm's true creditworthiness z; loans due are paid from
 /// cash. A firm that cannot pay defaults on every loan: the bank recovers
-/// the firm's cash and collateral × the legal recovery rate, shared pro
-/// rata, and LC proceeds on LC-backed loans. The rest of a working-capital
+/// the firm's cash, collateral × the legal recovery rate and its
+/// receivables × the receivables recovery rate, shared pro rata, and the
+/// proceeds of receivables assigned to banks on the loans they back. The rest of a working-capital
 /// loan is claimed from the other members of the firm's guarantee group in
 /// equal shares; a guarantor that cannot pay its share defaults in turn
 /// (guarantee-chain contagion, Zhejiang 2011–12).
@@ -31,25 +36,83 @@ pub fn settle_receivables_and_loans(rep: &mut Replication) {
     close_loans(rep);
 }
 
+/// What one due month's receivable pools pay the banks that lent against
+/// them: (paid to banks from buyers, from the insurer, the firm's delayed
+/// indemnity, and the shortfall by pool).
+struct PoolSettlement {
+    from_buyers: f64,
+    from_insurer: f64,
+    firm_indemnity: f64,
+    shortfall: [f64; POOLS],
+    pay_ratio: [f64; POOLS],
+}
+
+/// LC and open-account proceeds go first to the loans they back; insured
+/// receivables also bring the insurer's indemnity (assigned to the bank).
+fn settle_pools(slot: &DueMonth, indemnity_share: f64) -> PoolSettlement {
+    let mut out = PoolSettlement {
+        from_buyers: 0.0,
+        from_insurer: 0.0,
+        firm_indemnity: 0.0,
+        shortfall: [0.0; POOLS],
+        pay_ratio: [1.0; POOLS],
+    };
+    for (k, pool) in slot.pools.iter().enumerate() {
+        let (buyers, insurer) = if k == Backing::Insured as usize {
+            let settled = insurance::settle(pool.face, pool.good, pool.owed, indemnity_share);
+            out.firm_indemnity += settled.firm_indemnity;
+            (settled.bank_from_buyers, settled.bank_from_insurer)
+        } else {
+            (pool.good.min(pool.owed), 0.0)
+        };
+        out.from_buyers += buyers;
+        out.from_insurer += insurer;
+        out.shortfall[k] = pool.owed - buyers - insurer;
+        if pool.owed > 0.0 {
+            out.pay_ratio[k] = (buyers + insurer) / pool.owed;
+        }
+    }
+    out
+}
+
+/// Whether the bank may claim a pool's shortfall from the firm.
+fn recourse(s: &Scenario, pool: usize) -> bool {
+    pool != Backing::Open as usize || s.banks.products.factoring.recourse
+}
+
 fn collect_and_repay(rep: &mut Replication) {
     let s = rep.scenario;
     let t = rep.t;
     let w = &rep.world;
     let loss = &s.firms.operating_loss;
+    let insurance = &s.government.insurance;
+    let delay = insurance.claim_delay_months;
     for (i, (firm, fm)) in rep.firms.iter_mut().zip(rep.month.iter_mut()).enumerate() {
         if !firm.alive {
             continue;
         }
         let slot = firm.dues.take(t);
-        let lc_to_bank = slot.lc_good.min(slot.lc_owed);
-        let recourse = slot.lc_owed - lc_to_bank;
-        fm.lc_pay_ratio = if slot.lc_owed > 0.0 {
-            lc_to_bank / slot.lc_owed
-        } else {
-            1.0
-        };
-        firm.cash_kusd += slot.good - lc_to_bank;
+        let settled = settle_pools(&slot, insurance.indemnity_share);
+        let recourse_owed: f64 = (0..POOLS)
+            .filter(|&k| recourse(s, k))
+            .map(|k| settled.shortfall[k])
+            .sum();
+        fm.pay_ratio = settled.pay_ratio;
+        firm.cash_kusd += slot.good - settled.from_buyers + slot.indemnity;
         rep.ledger.buyer_payments += slot.good;
+        let insurer_pays = settled.from_insurer + slot.indemnity;
+        rep.ledger.insurance_indemnities += insurer_pays;
+        rep.accounts.insurance_claims += insurer_pays;
+        if settled.firm_indemnity > 0.0 {
+            // The insurer pays the firm after the claim delay.
+            if delay == 0 {
+                firm.cash_kusd += settled.firm_indemnity;
+                rep.ledger.insurance_indemnities += settled.firm_indemnity;
+                rep.accounts.insurance_claims += settled.firm_indemnity;
+            } else {
+                firm.dues.slot_mut(t + delay).indemnity += settled.firm_indemnity;
+            }
+        }
 
         if !firm.closing {
             let sales = firm.expected_sales(w.domestic_demand, w.foreign_demand);
@@ -63,11 +126,12 @@ fn collect_and_repay(rep: &mut Replication) {
             }
         }
 
-        let owed_now = fm.due_general + recourse;
+        let owed_now = fm.due_general + recourse_owed;
         // A rounding error's worth of cash must not turn into a default.
         if firm.cash_kusd >= owed_now - 1e-9 * (1.0 + owed_now) {
             firm.cash_kusd = (firm.cash_kusd - owed_now).max(0.0);
-            firm.debt_kusd -= fm.due_general + slot.lc_owed;
+            // Without recourse, what the receivable did not pay is the bank's loss.
+            firm.debt_kusd -= fm.due_general + slot.pool_owed();
             firm.debt_general_kusd -= fm.due_general;
             firm.pledged_kusd -= fm.due_pledged;
             clean(&mut firm.debt_kusd);
@@ -76,7 +140,7 @@ fn collect_and_repay(rep: &mut Replication) {
             fm.paid_due = true;
         } else {
             fm.defaulted = true;
-            fm.recourse = recourse;
+            fm.recourse = recourse_owed;
         }
     }
 }
@@ -91,29 +155,37 @@ fn clean(x: &mut f64) {
 
 fn resolve_defaults(rep: &mut Replication) {
     let recovery_rate = rep.scenario.government.regulator.recovery_rate;
+    let indemnity_share = rep.scenario.government.insurance.indemnity_share;
+    let receivables_recovery = rep.scenario.government.regulator.receivables_recovery_rate;
     let t = rep.t;
     let mut queue: VecDeque<usize> = (0..rep.firms.len()).filter(|&i| rep.month[i].defaulted).collect();
     while let Some(i) = queue.pop_front() {
         let firm = &mut rep.firms[i];
         let fm = &mut rep.month[i];
-        // What the firm still owes on LC-backed loans due now beyond their
-        // LC proceeds joins its general claims.
+        // What the firm still owes, with recourse, on receivable-backed
+        // loans due now beyond their receivables joins its general claims.
         let recourse = if fm.paid_due { 0.0 } else { fm.recourse };
-        // Every receivable is collected now: LC proceeds go first to the
-        // LC-backed loans they were assigned to, the rest joins the pool
-        // for the other creditors.
+        // Every receivable is collected now, and the insurer settles what
+        // it will owe: the proceeds of receivables assigned to banks go
+        // first to the loans they back, the rest joins the pool for the
+        // other creditors.
         for due in t + 1..=t + MAX_TENOR_MONTHS {
             let slot = firm.dues.take(due);
-            let to_bank = slot.lc_good.min(slot.lc_owed);
+            let settled = settle_pools(&slot, indemnity_share);
             if due <= t + MAX_TERM_MONTHS {
-                fm.lc_future_ratio[due as usize % (MAX_TERM_MONTHS as usize + 1)] = if slot.lc_owed > 0.0 {
-                    to_bank / slot.lc_owed
-                } else {
-                    1.0
-                };
+                let k = due as usize % (MAX_TERM_MONTHS as usize + 1);
+                for (pool, ratio) in settled.pay_ratio.iter().enumerate() {
+                    fm.future_ratio[pool][k] = *ratio;
+                }
             }
-            rep.ledger.buyer_payments += slot.good;
-            firm.cash_kusd += slot.good - to_bank;
+            // Receivables assigned to banks are paid to them in full; the
+            // administrator collects only part of the firm's own.
+            let own = receivables_recovery * (slot.good - settled.from_buyers);
+            let insurer_pays = settled.from_insurer + settled.firm_indemnity + slot.indemnity;
+            rep.ledger.buyer_payments += settled.from_buyers + own;
+            rep.ledger.insurance_indemnities += insurer_pays;
+            rep.accounts.insurance_claims += insurer_pays;
+            firm.cash_kusd += own + settled.firm_indemnity + slot.indemnity;
         }
         let general_claims = firm.debt_general_kusd + recourse;
         let collateral = firm.pledged_kusd * recovery_rate;
@@ -170,49 +242,85 @@ fn resolve_defaults(rep: &mut Replication) {
 }
 
 /// Closes every loan that was repaid or defaulted this month, on the
-/// bank's books, and lets banks learn from the outcome (their PD tables
-/// count default events; recoveries enter prices through the LGD).
+/// lender's books, and lets banks learn from the outcome (their PD tables
+/// count default events; recoveries enter prices through the LGD). The
+/// guarantee agency pays its share of a guaranteed loan's loss after
+/// recoveries.
 fn close_loans(rep: &mut Replication) {
+    let s = rep.scenario;
     let t = rep.t;
     let slots = MAX_TERM_MONTHS as usize + 1;
     let mut defaulted_principal = 0.0;
-    let (banks, firms, month, tally, ledger) = (
+    let (banks, firms, month, tally, ledger, government, accounts) = (
         &mut rep.banks,
         &mut rep.firms,
         &rep.month,
         &mut rep.tally,
         &mut rep.ledger,
+        &mut rep.government,
+        &mut rep.accounts,
     );
     rep.loans.retain(|loan| {
         let fm = &month[loan.firm as usize];
-        let received = if loan.due == t && fm.paid_due {
-            loan.owed
-        } else if fm.defaulted {
-            let share = if !loan.product.is_lc_backed() {
-                (fm.own_recovery + fm.guarantee_recovery).min(1.0)
-            } else if loan.due == t {
-                fm.lc_pay_ratio + (1.0 - fm.lc_pay_ratio) * fm.own_recovery
-            } else {
-                fm.lc_future_ratio[loan.due as usize % slots]
-            };
-            loan.owed * share
-        } else {
+        let backing = loan.product.backing();
+        let pool = backing as usize;
+        let repaid = loan.due == t && fm.paid_due;
+        let mut received = if !(repaid || fm.defaulted) {
             debug_assert!(loan.due > t, "a loan fell due unpaid without a default");
             return true;
+        } else if backing == Backing::Firm {
+            if repaid {
+                loan.owed
+            } else {
+                loan.owed * (fm.own_recovery + fm.guarantee_recovery).min(1.0)
+            }
+        } else if loan.due == t {
+            let ratio = fm.pay_ratio[pool];
+            let from_firm = if !recourse(s, pool) {
+                0.0
+            } else if repaid {
+                1.0
+            } else {
+                fm.own_recovery
+            };
+            loan.owed * (ratio + (1.0 - ratio) * from_firm)
+        } else {
+            loan.owed * fm.future_ratio[pool][loan.due as usize % slots]
         };
-        // A default is the borrower failing to pay, whatever is recovered
-        // later (the loss is the LGD's business) — except that an LC-backed
-        // loan its LC repays in full performed.
-        let defaulted = fm.defaulted
-            && !(loan.due == t && fm.paid_due)
-            && (!loan.product.is_lc_backed() || received < loan.owed * (1.0 - 1e-12));
-        let bank = &mut banks[loan.bank as usize];
-        bank.close_loan(loan.principal, loan.rwa, loan.sme, received);
-        bank.pd.observe(loan.product, loan.bucket as usize, defaulted);
-        ledger.deposits_repaid += loan.principal;
+        // A default is the borrower (or, without recourse, the buyer)
+        // failing to pay, whatever is recovered later (the loss is the
+        // LGD's business) — except that a receivable-backed loan its
+        // receivable repays in full performed.
+        let defaulted = if backing == Backing::Firm {
+            !repaid
+        } else {
+            received < loan.owed * (1.0 - 1e-12)
+        };
+        if loan.guarantee > 0.0 {
+            let claim = government.guarantee.release(loan.guarantee, loan.owed, received);
+            received += claim;
+            ledger.guarantee_claims += claim;
+            accounts.guarantee_claims += claim;
+            tally.guarantee_claims += claim;
+        }
+        if loan.bank == EXIM {
+            let (interest, lost) = government.exim.close(loan.principal, received);
+            accounts.exim_interest += interest;
+            accounts.exim_losses += lost;
+            ledger.exim_repaid += received;
+        } else {
+            let bank = &mut banks[loan.bank as usize];
+            bank.close_loan(loan.principal, loan.rwa, loan.sme, received);
+            bank.onlend_used = (bank.onlend_used - loan.onlent).max(0.0);
+            bank.pd.observe(loan.product, loan.bucket as usize, defaulted);
+            ledger.deposits_repaid += loan.principal;
+        }
         if defaulted {
-            firms[loan.firm as usize].defaulted_with_bank = loan.bank;
-            defaulted_principal += loan.principal;
+            // The NPL ratio is the commercial banks'.
+            if loan.bank != EXIM {
+                firms[loan.firm as usize].defaulted_with_bank = loan.bank;
+                defaulted_principal += loan.principal;
+            }
             tally.defaulted_principal[loan.product.index()] += loan.principal;
         }
         false
@@ -234,6 +342,7 @@ mod tests {
         s.firms.operating_loss.probability_annual = 0.0;
         s.firms.guarantee_groups.share_of_smes = 0.0;
         s.government.regulator.recovery_rate = 0.4;
+        s.government.regulator.receivables_recovery_rate = 0.5;
         s.banks.types = vec![BankType {
             count: 1,
             equity_kusd_per_firm: 100.0,
@@ -258,6 +367,8 @@ mod tests {
             owed: 100.0,
             pledged,
             rwa: 95.0,
+            guarantee: 0.0,
+            onlent: 0.0,
             firm: firm as u32,
             due,
             bank: 0,
@@ -329,8 +440,9 @@ mod tests {
     /// negotiation due next month backed by LC receivables of which 50 will
     /// be paid; buyers will also pay 20 of 25 on open account in three
     /// months. The LC loan recovers all 40 from its LC. Working-capital
-    /// claims of 200 meet a pool of 30 cash + 10 LC surplus + 20 receivables
-    /// + 100·0.4 collateral = 100: each loan recovers 50.
+    /// claims of 200 meet a pool of 30 cash + half of the 10 LC surplus and
+    /// of the 20 receivables (receivables recovery 0.5) + 100·0.4
+    /// collateral = 85: each loan recovers 42.5.
     #[test]
     fn default_recovers_cash_collateral_and_assigned_lc_proceeds() {
         let s = scenario();
@@ -345,6 +457,8 @@ mod tests {
             owed: 40.0,
             pledged: 0.0,
             rwa: 7.8,
+            guarantee: 0.0,
+            onlent: 0.0,
             firm: 0,
             due: 6,
             bank: 0,
@@ -357,9 +471,11 @@ mod tests {
         let slot = rep.firms[0].dues.slot_mut(6);
         slot.face = 60.0;
         slot.good = 50.0;
-        slot.lc_face = 60.0;
-        slot.lc_good = 50.0;
-        slot.lc_owed = 40.0;
+        *slot.pool_mut(Backing::Lc) = crate::model::firm::Pool {
+            face: 60.0,
+            good: 50.0,
+            owed: 40.0,
+        };
         let later = rep.firms[0].dues.slot_mut(8);
         later.face = 25.0;
         later.good = 20.0;
@@ -368,13 +484,13 @@ mod tests {
         settle_receivables_and_loans(&mut rep);
 
         assert!(rep.month[0].defaulted);
-        assert!((rep.month[0].own_recovery - 0.5).abs() < 1e-12);
-        // 50 + 50 on principal 95 each; 40 on principal 39.
-        let expected = equity + (50.0 - 95.0) * 2.0 + (40.0 - 39.0);
+        assert!((rep.month[0].own_recovery - 0.425).abs() < 1e-12);
+        // 42.5 + 42.5 on principal 95 each; 40 on principal 39.
+        let expected = equity + (42.5 - 95.0) * 2.0 + (40.0 - 39.0);
         assert!((rep.banks[0].equity - expected).abs() < 1e-9);
         assert!(rep.firms[0].cash_kusd.abs() < 1e-12);
         assert_eq!(rep.firms[0].dues.receivables_total(), 0.0);
-        assert!((rep.ledger.buyer_payments - 70.0).abs() < 1e-12);
+        assert!((rep.ledger.buyer_payments - 55.0).abs() < 1e-12);
         assert!((rep.ledger.collateral_sales - 40.0).abs() < 1e-12);
         assert!(rep.loans.is_empty());
     }

@@ -4,7 +4,8 @@
 use crate::metrics::Tally;
 use crate::model::bank::{PdTable, prior_pd};
 use crate::model::firm::{MAX_TERM_MONTHS, monthly_probability};
-use crate::model::product::{PRODUCT_COUNT, ProductKind};
+use crate::model::government::{Accounts, GovernmentState};
+use crate::model::product::{POOLS, PRODUCT_COUNT, ProductKind};
 use crate::model::{Bank, Firm, Groups, Loan, SizeRule, World};
 use crate::scenario::{Scenario, TermMix};
 
@@ -31,9 +32,12 @@ pub struct Setup {
     /// Monthly decay of banks' learned default counts.
     pub pd_keep: f64,
     /// Share of screening noise a credit bureau removes for the firms it
-    /// covers. The bureau agent (`government.bureau`) sets coverage and
-    /// gain; without it no firm is covered and the gain is zero.
+    /// covers (0 without a bureau).
     pub bureau_precision_gain: f64,
+    /// Monthly probability that an untrained SME is trained.
+    pub training_monthly: f64,
+    /// Programmes' money amounts scaled to the population.
+    pub money_scale: f64,
 }
 
 impl Setup {
@@ -95,7 +99,17 @@ impl Setup {
             operating_loss_monthly: monthly_probability(f.operating_loss.probability_annual),
             unit_capacity_kusd: f.employees_at_min_productivity * f.revenue_per_employee_kusd_annual / 12.0,
             pd_keep: 1.0 - 1.0 / s.banks.pd_memory_months,
-            bureau_precision_gain: 0.0,
+            bureau_precision_gain: if s.government.bureau.enabled {
+                s.government.bureau.precision_gain
+            } else {
+                0.0
+            },
+            training_monthly: if s.government.training.enabled {
+                monthly_probability(s.government.training.share_annual)
+            } else {
+                0.0
+            },
+            money_scale: crate::model::government::money_scale(s),
         }
     }
 
@@ -151,8 +165,12 @@ pub struct FirmMonth {
     pub discouraged: bool,
     pub approved: bool,
     pub granted: f64,
-    /// Packing-loan room left on this month's LC orders.
+    /// Pre-shipment room left on this month's LC orders: red-clause
+    /// advances, then packing loans (which share the LC orders).
+    pub red_clause_room: f64,
     pub packing_room: f64,
+    /// Import LC room on this month's imported inputs.
+    pub import_room: f64,
     /// Banks visited this month, main bank first.
     pub visited: [u16; MAX_SEARCH],
     pub visits: u8,
@@ -172,12 +190,13 @@ pub struct FirmMonth {
     pub defaulted: bool,
     /// Defaulted because a guarantee it gave was called.
     pub chain_default: bool,
-    /// Recovery shares on a default: LC proceeds on loans due now, the
-    /// firm's own assets, guarantors, and LC proceeds by future due month.
-    pub lc_pay_ratio: f64,
+    /// Share of receivable-backed loans due now that their pool paid, by
+    /// `Backing`; recovery shares on a default: the firm's own assets,
+    /// guarantors, and each pool's payment by future due month.
+    pub pay_ratio: [f64; POOLS],
     pub own_recovery: f64,
     pub guarantee_recovery: f64,
-    pub lc_future_ratio: [f64; MAX_TERM_MONTHS as usize + 1],
+    pub future_ratio: [[f64; MAX_TERM_MONTHS as usize + 1]; POOLS],
 }
 
 /// Most banks a firm visits in a month (larger `search_breadth` is capped).
@@ -201,6 +220,9 @@ pub struct Replication<'a> {
     pub groups: Groups,
     pub tally: Tally,
     pub ledger: Ledger,
+    /// Government agents' stocks, and their flows this month.
+    pub government: GovernmentState,
+    pub accounts: Accounts,
     /// Defaulted principal in each of the last 12 months, for the NPL ratio.
     pub defaulted_principal_12m: [f64; 12],
     pub initial_firms: usize,

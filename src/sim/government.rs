@@ -1,0 +1,72 @@
+//! Phase 10 — government: budgets, replenishment, coverage, training and
+//! the cost of public funds.
+
+use crate::model::government::{bureau, training};
+
+use super::rng::{Draw, Purpose};
+use super::state::Replication;
+
+/// The government agents act on their own stocks and on firms.
+///
+/// Reads: the date, firms' size classes, the agencies' books. Writes:
+/// bureau coverage and training of firms, the Exim budget, the guarantee
+/// fund; books the month's programme costs.
+///
+/// Rules:
+/// - Each January the Exim bank gets its year's lending budget and the
+///   guarantee fund is replenished toward its initial size.
+/// - The bureau covers a firm while its fixed rank is below its class's
+///   coverage, which grows each year (`bureau::covers`); it costs a fixed
+///   amount per covered firm.
+/// - Each month an untrained SME is trained with the monthly equivalent of
+///   `share_annual`, which raises its management quality once.
+/// - Public funds cost the deposit rate: the Exim bank's direct loans and
+///   the on-lent funds in use (the state's opportunity cost).
+pub fn government_acts(rep: &mut Replication) {
+    let s = rep.scenario;
+    let g = &s.government;
+    let scale = rep.setup.money_scale;
+    let t = rep.t;
+    // Months since `simulation.start`, negative in burn-in; the month just
+    // simulated is rep.t and the next one's budgets are set now.
+    let next_is_january = rep.world.date.month() == 12;
+    if g.exim.direct.enabled && (t == 0 || next_is_january) {
+        rep.government.exim.budget_left = g.exim.direct.budget * scale;
+    }
+    if g.guarantee.enabled && next_is_january {
+        rep.government
+            .guarantee
+            .replenish(g.guarantee.replenishment * scale);
+    }
+
+    let years = (t as f64 - s.simulation.burn_in_months as f64) / 12.0;
+    let cost_per_covered = g.bureau.cost_per_covered_firm_kusd_annual / 12.0;
+    let gain = g.training.management_gain;
+    let mut covered = 0u32;
+    let mut trained = 0u32;
+    for (i, firm) in rep.firms.iter_mut().enumerate() {
+        if !firm.alive {
+            continue;
+        }
+        if g.bureau.enabled {
+            let rank = rep.streams.uniform(firm.generation, i as u64, Purpose::Bureau);
+            firm.bureau_covered = bureau::covers(&g.bureau, firm.size_class, years, rank);
+            covered += firm.bureau_covered as u32;
+        }
+        if g.training.enabled && firm.is_sme() && !firm.trained {
+            let mut rng = rep.streams.rng(t, i as u64, Purpose::Training);
+            if rng.bernoulli(rep.setup.training_monthly) {
+                firm.management = training::trained_quality(firm.management, gain);
+                firm.trained = true;
+                trained += 1;
+            }
+        }
+    }
+    let a = &mut rep.accounts;
+    a.bureau_cost += covered as f64 * cost_per_covered;
+    a.training_cost += trained as f64 * g.training.cost_per_firm_kusd;
+    let monthly = rep.world.deposit_rate / 12.0;
+    a.exim_funding_cost += rep.government.exim.outstanding * monthly;
+    let on_lent: f64 = rep.banks.iter().map(|b| b.onlend_used).sum();
+    a.on_lending_funding_cost += on_lent * monthly;
+}
