@@ -1089,4 +1089,165 @@ mod tests {
         assert!((screening_noise(&s, &bt, 18.0, 0.0) - 0.8).abs() < 1e-12);
         assert!((screening_noise(&s, &bt, 100.0, 0.5) - 0.3).abs() < 1e-12);
     }
+
+    fn decide_with(
+        bt: &BankType,
+        a: &Applicant,
+        equity: f64,
+        rwa: f64,
+        support: &Support,
+    ) -> Result<Offer, Rejection> {
+        let s = Scenario::default();
+        let lender = Lender {
+            bank_type: bt,
+            equity,
+            rwa,
+            rwa_sme: rwa,
+            pd: 0.01,
+        };
+        evaluate(
+            &s,
+            &market(),
+            &lender,
+            a,
+            ProductKind::WorkingCapital,
+            100.0,
+            4,
+            support,
+        )
+    }
+
+    /// A 70 % guarantee: risk weight 0.3·1.0 + 0.7·0.2 = 0.44, so equity
+    /// 10 at 10 % required (RWA room 100 − 80 = 20) lends 20/0.44 = 45.45
+    /// instead of 20; the score threshold falls to 0.3·0.3 = 0.09 and the
+    /// collateral threshold applies to 30 % of the loan; LGD × 0.3.
+    #[test]
+    fn a_guarantee_lowers_risk_weight_thresholds_and_lgd() {
+        let s = Scenario::default();
+        let guaranteed = Support {
+            guarantee: 0.7,
+            ..Support::NONE
+        };
+        let w = risk_weight(&s, ProductKind::WorkingCapital, true, &guaranteed);
+        assert!((w - 0.44).abs() < 1e-12);
+        assert_eq!(
+            risk_weight(&s, ProductKind::PackingLoan, true, &Support::NONE),
+            0.2
+        );
+        assert_eq!(risk_weight(&s, ProductKind::ImportLc, false, &Support::NONE), 0.2);
+        let insured = Support {
+            insured: 0.9,
+            ..Support::NONE
+        };
+        let w = risk_weight(&s, ProductKind::InsuranceBacked, true, &insured);
+        assert!((w - (0.1 + 0.9 * 0.2)).abs() < 1e-12);
+
+        let bt = BankType {
+            handling_cost_kusd: 0.0,
+            ..bank_type()
+        };
+        let plain = decide_with(&bt, &applicant(), 10.0, 80.0, &Support::NONE).unwrap();
+        let backed = decide_with(&bt, &applicant(), 10.0, 80.0, &guaranteed).unwrap();
+        assert!((plain.amount_kusd - 20.0).abs() < 1e-9);
+        assert!((backed.amount_kusd - 20.0 / 0.44).abs() < 1e-9);
+
+        let weak = Applicant {
+            score: 0.1,
+            ..applicant()
+        };
+        assert_eq!(
+            decide_with(&bt, &weak, 1e3, 0.0, &Support::NONE),
+            Err(Rejection::Score)
+        );
+        assert!(decide_with(&bt, &weak, 1e3, 0.0, &guaranteed).is_ok());
+        // 20 of collateral at 40 % recovery: 8/0.5 = 16 kUSD without, 8/(0.5·0.3) with.
+        let poor = Applicant {
+            free_collateral_kusd: 20.0,
+            ..applicant()
+        };
+        let without = decide_with(&bt, &poor, 1e3, 0.0, &Support::NONE).unwrap();
+        let with = decide_with(&bt, &poor, 1e3, 0.0, &guaranteed).unwrap();
+        assert!((without.amount_kusd - 16.0).abs() < 1e-9);
+        assert!((with.amount_kusd - 8.0 / 0.15).abs() < 1e-9);
+        // Pledging all 20 covers 8/53.3 = 0.15 of the loan: LGD (1 − 0.15)·0.3.
+        let lgd = (1.0 - 8.0 / (8.0 / 0.15)) * 0.3;
+        let expected = 0.045 + 0.02 + 0.01 * lgd / 0.99 * 3.0;
+        assert!(
+            (with.rate_annual - expected).abs() < 1e-12,
+            "{}",
+            with.rate_annual
+        );
+    }
+
+    /// On-lent funds at 2 % replace the bank's 4.5 % funding cost (no rate
+    /// floor here, which would otherwise bind).
+    #[test]
+    fn on_lending_lowers_the_funding_cost() {
+        let mut s = Scenario::default();
+        s.government.regulator.rate_floor_multiple = 0.0;
+        let bt = BankType {
+            handling_cost_kusd: 0.0,
+            ..bank_type()
+        };
+        let lender = Lender {
+            bank_type: &bt,
+            equity: 1e3,
+            rwa: 0.0,
+            rwa_sme: 0.0,
+            pd: 0.01,
+        };
+        let half = Support {
+            onlend_share: 0.5,
+            onlend_rate: 0.02,
+            ..Support::NONE
+        };
+        let rate = |support: &Support| {
+            evaluate(
+                &s,
+                &market(),
+                &lender,
+                &applicant(),
+                ProductKind::WorkingCapital,
+                100.0,
+                4,
+                support,
+            )
+            .unwrap()
+            .rate_annual
+        };
+        assert!((rate(&Support::NONE) - rate(&half) - 0.5 * 0.025).abs() < 1e-12);
+    }
+
+    /// A loan of 100 approved with a guarantee and on-lending: without the
+    /// guarantee 30 would have been approved, without on-lending all 100,
+    /// without either 0.
+    #[test]
+    fn additionality_compares_with_the_same_application_unsupported() {
+        let offer = Offer {
+            amount_kusd: 100.0,
+            rate_annual: 0.08,
+            pledged_kusd: 0.0,
+            risk_weight: 1.0,
+        };
+        let support = Support {
+            guarantee: 0.7,
+            onlend_share: 1.0,
+            onlend_rate: 0.02,
+            insured: 0.0,
+        };
+        let without = |s: &Support| match (s.guarantee > 0.0, s.onlend_share > 0.0) {
+            (true, true) | (true, false) => 100.0,
+            (false, true) => 30.0,
+            (false, false) => 0.0,
+        };
+        let c = additionality(&offer, &support, without);
+        assert_eq!(c.supported, [100.0, 100.0, 0.0]);
+        assert_eq!(c.additional, [70.0, 0.0, 0.0]);
+        assert_eq!((c.supported_any, c.additional_any), (100.0, 100.0));
+        // No support, nothing to report.
+        assert_eq!(
+            additionality(&offer, &Support::NONE, without),
+            Credited::default()
+        );
+    }
 }

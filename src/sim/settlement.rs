@@ -518,4 +518,118 @@ mod tests {
         assert!((rep.banks[0].equity - (equity + 5.0)).abs() < 1e-9);
         assert!(rep.loans.is_empty());
     }
+
+    /// Insured receivables of 100 fall due; buyers pay 60, the insurer
+    /// owes 90 % of the other 40 = 36. A bank that lent 80 against them is
+    /// paid 60 + 20 now; the firm's 16 arrives after the 4-month delay.
+    #[test]
+    fn the_insurer_pays_the_bank_now_and_the_firm_after_the_delay() {
+        let mut s = scenario();
+        s.government.insurance.indemnity_share = 0.9;
+        s.government.insurance.claim_delay_months = 4;
+        let mut rep = Replication::new(&s, 0);
+        quiet(&mut rep);
+        rep.loans.push(Loan {
+            principal: 78.0,
+            owed: 80.0,
+            pledged: 0.0,
+            rwa: 20.0,
+            guarantee: 0.0,
+            onlent: 0.0,
+            firm: 0,
+            due: 5,
+            bank: 0,
+            product: ProductKind::InsuranceBacked,
+            bucket: 3,
+            sme: true,
+        });
+        rep.banks[0].book_loan(78.0, 20.0, true);
+        rep.firms[0].debt_kusd = 80.0;
+        let slot = rep.firms[0].dues.slot_mut(5);
+        slot.face = 100.0;
+        slot.good = 60.0;
+        *slot.pool_mut(Backing::Insured) = crate::model::firm::Pool {
+            face: 100.0,
+            good: 60.0,
+            owed: 80.0,
+        };
+        let equity = rep.banks[0].equity;
+
+        settle_receivables_and_loans(&mut rep);
+
+        assert!(!rep.month[0].defaulted && rep.month[0].paid_due);
+        assert!(
+            (rep.banks[0].equity - (equity + 2.0)).abs() < 1e-9,
+            "repaid in full"
+        );
+        assert!((rep.ledger.insurance_indemnities - 20.0).abs() < 1e-12);
+        assert!((rep.accounts.insurance_claims - 20.0).abs() < 1e-12);
+        assert_eq!(rep.firms[0].cash_kusd, 0.0);
+        assert!((rep.firms[0].dues.slot(9).indemnity - 16.0).abs() < 1e-12);
+        assert_eq!(rep.firms[0].debt_kusd, 0.0);
+
+        // Four months on, the insurer pays the firm.
+        rep.t = 9;
+        rep.ledger = Default::default();
+        rep.accounts = Default::default();
+        rep.month[0] = Default::default();
+        settle_receivables_and_loans(&mut rep);
+        assert!((rep.firms[0].cash_kusd - 16.0).abs() < 1e-12);
+        assert!((rep.accounts.insurance_claims - 16.0).abs() < 1e-12);
+        assert_eq!(rep.firms[0].dues.receivables_total(), 0.0);
+    }
+
+    /// Without recourse, a factoring loan's shortfall is the bank's loss
+    /// and the firm does not default; with recourse the firm pays it.
+    #[test]
+    fn factoring_without_recourse_leaves_the_buyer_risk_with_the_bank() {
+        for recourse in [false, true] {
+            let mut s = scenario();
+            s.banks.products.factoring.recourse = recourse;
+            let mut rep = Replication::new(&s, 0);
+            quiet(&mut rep);
+            rep.firms[0].cash_kusd = 50.0;
+            rep.loans.push(Loan {
+                principal: 39.0,
+                owed: 40.0,
+                pledged: 0.0,
+                rwa: 39.0,
+                guarantee: 0.0,
+                onlent: 0.0,
+                firm: 0,
+                due: 5,
+                bank: 0,
+                product: ProductKind::Factoring,
+                bucket: 3,
+                sme: true,
+            });
+            rep.banks[0].book_loan(39.0, 39.0, true);
+            rep.firms[0].debt_kusd = 40.0;
+            let slot = rep.firms[0].dues.slot_mut(5);
+            slot.face = 50.0;
+            slot.good = 30.0;
+            *slot.pool_mut(Backing::Open) = crate::model::firm::Pool {
+                face: 50.0,
+                good: 30.0,
+                owed: 40.0,
+            };
+            let equity = rep.banks[0].equity;
+            settle_receivables_and_loans(&mut rep);
+            assert!(!rep.month[0].defaulted);
+            let (bank_gain, cash) = if recourse {
+                (1.0, 40.0)
+            } else {
+                (30.0 - 39.0, 50.0)
+            };
+            assert!(
+                (rep.banks[0].equity - equity - bank_gain).abs() < 1e-9,
+                "recourse {recourse}"
+            );
+            assert!(
+                (rep.firms[0].cash_kusd - cash).abs() < 1e-9,
+                "recourse {recourse}"
+            );
+            assert_eq!(rep.firms[0].debt_kusd, 0.0);
+        }
+    }
 }
