@@ -2,6 +2,9 @@
 //! expectation and compares a variant with the baseline replication by
 //! replication (common random numbers), with a tolerance.
 
+mod common;
+
+use common::{assert_effect, assert_effect_in, values};
 use tradefin::experiment::{Summary, run_replications};
 use tradefin::scenario::{self, Override};
 
@@ -24,47 +27,6 @@ fn run_with(replications: usize, firms: usize, changes: &[(&str, &str)]) -> Summ
     overrides.extend(changes.iter().map(|(path, value)| Override::new(path, value)));
     let s = scenario::load("baseline", &overrides).expect("a valid test scenario");
     Summary::new(&run_replications(&s))
-}
-
-/// Per-replication values of `metric`.
-fn values(summary: &Summary, metric: &str) -> Vec<f64> {
-    let k = summary
-        .names
-        .iter()
-        .position(|n| n == metric)
-        .expect("a known metric");
-    summary
-        .per_replication
-        .iter()
-        .map(|row| row[k].unwrap_or_else(|| panic!("{metric} undefined")))
-        .collect()
-}
-
-/// Asserts `variant − base` has `sign` in at least all but one replication
-/// and on average by more than `min_effect`.
-fn assert_effect(base: &Summary, variant: &Summary, metric: &str, sign: f64, min_effect: f64) {
-    let n = base.per_replication.len();
-    assert_effect_in(base, variant, metric, sign, min_effect, n - 1);
-}
-
-/// As `assert_effect`, with at least `min_agreeing` replications agreeing.
-fn assert_effect_in(
-    base: &Summary,
-    variant: &Summary,
-    metric: &str,
-    sign: f64,
-    min_effect: f64,
-    min_agreeing: usize,
-) {
-    let (b, v) = (values(base, metric), values(variant, metric));
-    let diffs: Vec<f64> = v.iter().zip(&b).map(|(v, b)| sign * (v - b)).collect();
-    let agreeing = diffs.iter().filter(|d| **d > 0.0).count();
-    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
-    assert!(
-        agreeing >= min_agreeing && mean > min_effect,
-        "{metric}: expected {} change; base {b:?}, variant {v:?}",
-        if sign > 0.0 { "an upward" } else { "a downward" }
-    );
 }
 
 fn all_bank_types(path: &str, value: &str) -> Vec<(String, String)> {

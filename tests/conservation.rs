@@ -4,6 +4,7 @@
 
 use proptest::prelude::*;
 
+use tradefin::model::government::AGENTS;
 use tradefin::scenario::{self, Override, Scenario};
 use tradefin::sim::{Replication, audit, month};
 
@@ -182,15 +183,7 @@ fn fiscal_cost_is_the_sum_of_the_agents_flows() {
                     .and_then(|(_, v)| v.get())
                     .unwrap_or_else(|| panic!("{metric} undefined"))
             };
-            let agents = [
-                "guarantee",
-                "exim",
-                "insurance",
-                "bureau",
-                "training",
-                "recapitalisation",
-            ]
-            .map(|a| get(&format!("fiscal_cost_{a}")));
+            let agents = AGENTS.map(|a| get(&format!("fiscal_cost_{a}")));
             let sum: f64 = agents.iter().sum();
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + a.abs() + b.abs());
             assert!(close(get("fiscal_cost"), sum), "{name} month {t}");
@@ -230,11 +223,7 @@ fn fiscal_cost_is_the_sum_of_the_agents_flows() {
             g.bureau.enabled,
             g.training.enabled,
         ];
-        for ((agent, cost), on) in ["guarantee", "exim", "insurance", "bureau", "training"]
-            .iter()
-            .zip(costs)
-            .zip(enabled)
-        {
+        for ((agent, cost), on) in AGENTS.iter().zip(costs).zip(enabled) {
             assert_eq!(cost != 0.0, on, "{name}: {agent} flows {cost}");
         }
     }

@@ -2,6 +2,9 @@
 //! (common random numbers): the policy's first-order effect has the
 //! intended sign in all but one replication, and on average.
 
+mod common;
+
+use common::{assert_effect, values};
 use tradefin::experiment::{Summary, run_replications};
 use tradefin::scenario::{self, Override};
 
@@ -19,33 +22,6 @@ fn run(name: &str, changes: &[(&str, &str)]) -> Summary {
     overrides.extend(changes.iter().map(|(path, value)| Override::new(path, value)));
     let s = scenario::load(name, &overrides).expect("a valid test scenario");
     Summary::new(&run_replications(&s))
-}
-
-fn values(summary: &Summary, metric: &str) -> Vec<f64> {
-    let k = summary
-        .names
-        .iter()
-        .position(|n| n == metric)
-        .unwrap_or_else(|| panic!("unknown metric {metric}"));
-    summary
-        .per_replication
-        .iter()
-        .map(|row| row[k].unwrap_or_else(|| panic!("{metric} undefined")))
-        .collect()
-}
-
-/// `sign × (policy − reference)` is positive in all replications but one
-/// and above `min_effect` on average.
-fn assert_effect(reference: &Summary, policy: &Summary, metric: &str, sign: f64, min_effect: f64) {
-    let (r, p) = (values(reference, metric), values(policy, metric));
-    let diffs: Vec<f64> = p.iter().zip(&r).map(|(p, r)| sign * (p - r)).collect();
-    let agreeing = diffs.iter().filter(|d| **d > 0.0).count();
-    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
-    assert!(
-        agreeing + 1 >= diffs.len() && mean > min_effect,
-        "{metric}: expected {} change of more than {min_effect}; reference {r:?}, policy {p:?}",
-        if sign > 0.0 { "an upward" } else { "a downward" }
-    );
 }
 
 /// Every replication has `metric` above `low`.

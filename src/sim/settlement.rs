@@ -351,6 +351,25 @@ mod tests {
         s
     }
 
+    /// A loan of bank 0 to an SME: [principal, owed, risk-weighted amount].
+    fn test_loan(product: ProductKind, firm: u32, due: u32, amounts: [f64; 3], pledged: f64) -> Loan {
+        let [principal, owed, rwa] = amounts;
+        Loan {
+            principal,
+            owed,
+            pledged,
+            rwa,
+            guarantee: 0.0,
+            onlent: 0.0,
+            firm,
+            due,
+            bank: 0,
+            product,
+            bucket: 3,
+            sme: true,
+        }
+    }
+
     fn quiet(rep: &mut Replication) {
         rep.t = 5;
         for f in &mut rep.firms {
@@ -452,20 +471,13 @@ mod tests {
         rep.firms[0].fixed_assets_kusd = 100.0;
         lend(&mut rep, 0, 5, 60.0);
         lend(&mut rep, 0, 7, 40.0);
-        rep.loans.push(Loan {
-            principal: 39.0,
-            owed: 40.0,
-            pledged: 0.0,
-            rwa: 7.8,
-            guarantee: 0.0,
-            onlent: 0.0,
-            firm: 0,
-            due: 6,
-            bank: 0,
-            product: ProductKind::LcNegotiation,
-            bucket: 3,
-            sme: true,
-        });
+        rep.loans.push(test_loan(
+            ProductKind::LcNegotiation,
+            0,
+            6,
+            [39.0, 40.0, 7.8],
+            0.0,
+        ));
         rep.banks[0].book_loan(39.0, 7.8, true);
         rep.firms[0].debt_kusd += 40.0;
         let slot = rep.firms[0].dues.slot_mut(6);
@@ -529,20 +541,13 @@ mod tests {
         s.government.insurance.claim_delay_months = 4;
         let mut rep = Replication::new(&s, 0);
         quiet(&mut rep);
-        rep.loans.push(Loan {
-            principal: 78.0,
-            owed: 80.0,
-            pledged: 0.0,
-            rwa: 20.0,
-            guarantee: 0.0,
-            onlent: 0.0,
-            firm: 0,
-            due: 5,
-            bank: 0,
-            product: ProductKind::InsuranceBacked,
-            bucket: 3,
-            sme: true,
-        });
+        rep.loans.push(test_loan(
+            ProductKind::InsuranceBacked,
+            0,
+            5,
+            [78.0, 80.0, 20.0],
+            0.0,
+        ));
         rep.banks[0].book_loan(78.0, 20.0, true);
         rep.firms[0].debt_kusd = 80.0;
         let slot = rep.firms[0].dues.slot_mut(5);
@@ -589,20 +594,8 @@ mod tests {
             let mut rep = Replication::new(&s, 0);
             quiet(&mut rep);
             rep.firms[0].cash_kusd = 50.0;
-            rep.loans.push(Loan {
-                principal: 39.0,
-                owed: 40.0,
-                pledged: 0.0,
-                rwa: 39.0,
-                guarantee: 0.0,
-                onlent: 0.0,
-                firm: 0,
-                due: 5,
-                bank: 0,
-                product: ProductKind::Factoring,
-                bucket: 3,
-                sme: true,
-            });
+            rep.loans
+                .push(test_loan(ProductKind::Factoring, 0, 5, [39.0, 40.0, 39.0], 0.0));
             rep.banks[0].book_loan(39.0, 39.0, true);
             rep.firms[0].debt_kusd = 40.0;
             let slot = rep.firms[0].dues.slot_mut(5);
