@@ -238,3 +238,49 @@ fn unwritable_output_exits_1_naming_the_path() {
     assert!(stderr.contains("file/out"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `tradefin scenarios` lists every shipped scenario with its description,
+/// and each runs by name from a directory without a `scenarios/` folder.
+#[test]
+fn every_built_in_scenario_is_listed_and_runs_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let listing = tradefin(dir.path(), &["scenarios"], None);
+    assert_eq!(listing.status.code(), Some(0));
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    let mut names = Vec::new();
+    for line in listing.lines() {
+        let (name, description) = line.split_once(' ').unwrap();
+        assert!(description.trim().len() > 40, "{name} has no real description");
+        names.push(name.to_string());
+    }
+    let shipped = fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+        .unwrap()
+        .count();
+    assert_eq!(names.len(), shipped, "{names:?}");
+    for name in &names {
+        let output = tradefin(
+            dir.path(),
+            &[
+                "run",
+                name,
+                "--out",
+                name,
+                "--firms",
+                "200",
+                "--months",
+                "3",
+                "--replications",
+                "1",
+            ],
+            None,
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary = fs::read_to_string(dir.path().join(name).join("summary.csv")).unwrap();
+        assert!(summary.contains("\nfiscal_cost_total,"), "{name}");
+    }
+}

@@ -212,3 +212,41 @@ fn check_baseline_from_anywhere_and_round_trip() {
     );
     assert_eq!(String::from_utf8(again.stdout).unwrap(), resolved);
 }
+
+/// Mistakes in a policy file are reported at their place in the
+/// government section, and in a bank's product menu.
+#[test]
+fn government_and_product_mistakes() {
+    check_file(
+        r#"{"extends": "credit_guarantee", "government": {"guarantee": {"coverage": 1.5}}}"#,
+        &[
+            "bad.json",
+            "government.guarantee.coverage",
+            "1.5",
+            "must be > 0 and ≤ 1",
+        ],
+    );
+    check_file(
+        r#"{"extends": "baseline", "government": {"insurance": {"enabled": true, "premium": 0.01}}}"#,
+        &["bad.json", "government.insurance", "premium"],
+    );
+    check_file(
+        r#"{"extends": "baseline", "banks": {"types": [{"name": "a", "products": ["forfaiting"]}]}}"#,
+        &["bad.json", "banks.types[0].products", "forfaiting"],
+    );
+    let dir = files(&[]);
+    rejects(
+        dir.path(),
+        &[
+            "check",
+            "baseline",
+            "--set",
+            "banks.products.import_lc.recourse=false",
+        ],
+        &[
+            "--set",
+            "banks.products.import_lc.recourse",
+            "only factoring may be without recourse",
+        ],
+    );
+}
