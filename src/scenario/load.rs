@@ -83,7 +83,13 @@ pub fn load(spec: &str, overrides: &[Override]) -> Result<Scenario> {
     let top_name = top.default_name();
     let layers = read_chain(top)?;
 
-    let mut merged = Value::Object(Map::new());
+    // The defaults are the bottom layer, so that a key a partly given
+    // object omits takes its default in that place (`world.domestic_demand`
+    // has its own defaults, not those of a generic demand process).
+    let mut merged = to_document(&Scenario::default())?;
+    if let Value::Object(map) = &mut merged {
+        map.remove("name");
+    }
     for layer in layers.iter().rev() {
         merge(&mut merged, layer.document.clone());
     }
@@ -464,6 +470,36 @@ mod tests {
             Err(Error::Input { source_name, message }) => (source_name, message),
             other => panic!("expected an input error, got {other:?}"),
         }
+    }
+
+    /// A partly given object keeps the defaults of its own place: the
+    /// domestic demand process's, a product's terms.
+    #[test]
+    fn omitted_keys_take_the_default_of_their_place() {
+        let dir = files(&[(
+            "f.json",
+            r#"{"extends": "baseline",
+                "banks": {"products": {"factoring": {"recourse": false}}},
+                "world": {"domestic_demand": {"trend_annual": 0.05}}}"#,
+        )]);
+        let s = load(&path(&dir, "f.json"), &[]).unwrap();
+        let defaults = Scenario::default();
+        assert!(!s.banks.products.factoring.recourse);
+        assert_eq!(s.banks.products.factoring.tenor_months, 0);
+        assert_eq!(
+            s.banks.products.factoring.advance_ratio,
+            defaults.banks.products.factoring.advance_ratio
+        );
+        assert_eq!(s.world.domestic_demand.trend_annual, 0.05);
+        assert_eq!(
+            s.world.domestic_demand.cycle_sd,
+            defaults.world.domestic_demand.cycle_sd
+        );
+        assert_ne!(
+            defaults.world.domestic_demand.cycle_sd,
+            crate::scenario::DemandProcess::default().cycle_sd,
+            "the test needs a place whose default differs from its type's"
+        );
     }
 
     fn set(text: &str) -> Override {
