@@ -141,7 +141,8 @@ pub struct Firm {
     pub pledged_kusd: f64,
     /// Owed to banks on all loans (principal and interest), kUSD.
     pub debt_kusd: f64,
-    /// Owed on loans not backed by LCs (working capital), kUSD.
+    /// Owed on loans on the firm's own credit (working capital, import LCs,
+    /// Exim loans), kUSD: not backed by receivables.
     pub debt_general_kusd: f64,
     /// Receivables and loans by the month they fall due.
     pub dues: Dues,

@@ -81,9 +81,10 @@ impl ProductKind {
     }
 
     /// Risk weighted as a self-liquidating trade exposure (Basel's 20 %
-    /// credit conversion factor for LCs and import LCs).
+    /// for claims backed by export LCs). An import LC here is the funded
+    /// bill advance, a claim on the firm at its own weight.
     pub fn lc_risk_weight(self) -> bool {
-        matches!(self.backing(), Backing::Lc) || self == ProductKind::ImportLc
+        self.backing() == Backing::Lc
     }
 
     /// Covered by the joint guarantee of the borrower's group, and by the

@@ -270,8 +270,9 @@ pub struct Firms {
     /// Safety margin added to a financing need, as a share of production
     /// cost (≥ 0, ≤ 1). Default 0.05.
     pub need_buffer_share: f64,
-    /// Share of the receivables due this month a firm does not count on
-    /// when it sets cash aside for loans due: buyers may default (in [0, 1]).
+    /// Share of the receivables due over its planning horizon a firm does
+    /// not count on when it sets cash aside for loans due: buyers may
+    /// default (in [0, 1]).
     /// Default 0.2.
     pub receipts_prudence: f64,
     /// Months ahead, beyond the current one, for which a firm sets cash
@@ -556,7 +557,7 @@ pub struct OperatingLoss {
     pub probability_annual: f64,
     /// (≥ 0). Default 1.0.
     pub score_elasticity: f64,
-    /// Loss in months of capacity (≥ 0). Default 1.5.
+    /// Loss in months of expected sales (≥ 0). Default 1.5.
     pub size_months: f64,
 }
 
@@ -1513,8 +1514,8 @@ pub struct RiskWeights {
     pub corporate: f64,
     /// Loans to SMEs. Default 1.0 (China before the 2012 rules' 75 %).
     pub sme: f64,
-    /// Self-liquidating LC-backed exposures (LC negotiation, red-clause and
-    /// packing loans, import LCs: Basel's 20 % credit conversion). Default 0.2.
+    /// Self-liquidating exposures backed by export LCs (LC negotiation,
+    /// red-clause and packing loans). Default 0.2.
     pub lc_backed: f64,
     /// The part of a loan guaranteed by the public guarantee agency. Default 0.2.
     pub guaranteed: f64,

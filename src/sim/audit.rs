@@ -35,7 +35,8 @@ pub fn audit(rep: &Replication, money_before: f64) -> Vec<String> {
     let mut owed = vec![0.0; rep.firms.len()];
     let mut owed_general = vec![0.0; rep.firms.len()];
     let mut pledged = vec![0.0; rep.firms.len()];
-    // Working-capital loans owed by (firm, month due), against the firms' due books.
+    // Loans on the firm's own credit owed by (firm, month due), against the
+    // firms' due books.
     let mut due_book: std::collections::BTreeMap<(u32, u32), f64> = Default::default();
     for loan in &rep.loans {
         if !loan.product.receivable_backed() {

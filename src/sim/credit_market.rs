@@ -87,8 +87,9 @@ pub struct Support {
     /// Share of the backing receivable's loss the insurer pays
     /// (insurance-backed financing).
     pub insured: f64,
-    /// Share of the loan funded by Exim on-lending, and its rate.
-    pub onlend_share: f64,
+    /// Exim on-lending funds the bank may still use for this loan, and
+    /// their rate; the loan is funded from them as far as they go.
+    pub onlend_room: f64,
     pub onlend_rate: f64,
 }
 
@@ -96,7 +97,7 @@ impl Support {
     pub const NONE: Support = Support {
         guarantee: 0.0,
         insured: 0.0,
-        onlend_share: 0.0,
+        onlend_room: 0.0,
         onlend_rate: 0.0,
     };
 
@@ -228,9 +229,9 @@ pub fn evaluate(
     };
     let lgd = (terms.loss_given_default - coverage - guarantee_credit).max(s.banks.lgd_floor) * (1.0 - cover);
     let own_funding = market.deposit_rate + bt.funding_spread_annual;
+    let onlend_share = (support.onlend_room.max(0.0) / amount).min(1.0);
     let rate = loan_rate(&PriceInputs {
-        funding_annual: support.onlend_share * support.onlend_rate
-            + (1.0 - support.onlend_share) * own_funding,
+        funding_annual: onlend_share * support.onlend_rate + (1.0 - onlend_share) * own_funding,
         markup_annual: bt.markup_annual,
         pd: lender.pd,
         lgd,
@@ -440,7 +441,7 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
                 }
                 let onlend_room = b.onlend_limit - b.onlend_used;
                 if applicant.sme && onlend_room > 0.0 {
-                    support.onlend_share = (onlend_room / requested).min(1.0);
+                    support.onlend_room = onlend_room;
                     support.onlend_rate = s.government.exim.on_lending.rate_annual;
                 }
                 let decide = |support: &Support, requested: f64| {
@@ -517,7 +518,7 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
 
 /// Principal of an approved loan funded by Exim on-lending.
 fn onlent(offer: &Offer, support: &Support, room: f64) -> f64 {
-    if support.onlend_share > 0.0 {
+    if support.onlend_room > 0.0 {
         offer.amount_kusd.min(room)
     } else {
         0.0
@@ -553,9 +554,9 @@ pub fn additionality(offer: &Offer, support: &Support, amount_without: impl Fn(&
         ),
         (
             EXIM_PROGRAMME,
-            support.onlend_share > 0.0,
+            support.onlend_room > 0.0,
             Support {
-                onlend_share: 0.0,
+                onlend_room: 0.0,
                 ..*support
             },
         ),
@@ -1134,7 +1135,7 @@ mod tests {
             risk_weight(&s, ProductKind::PackingLoan, true, &Support::NONE),
             0.2
         );
-        assert_eq!(risk_weight(&s, ProductKind::ImportLc, false, &Support::NONE), 0.2);
+        assert_eq!(risk_weight(&s, ProductKind::ImportLc, false, &Support::NONE), 1.0);
         let insured = Support {
             insured: 0.9,
             ..Support::NONE
@@ -1179,8 +1180,8 @@ mod tests {
         );
     }
 
-    /// On-lent funds at 2 % replace the bank's 4.5 % funding cost (no rate
-    /// floor here, which would otherwise bind).
+    /// On-lent funds at 2 % replace the bank's 4.5 % funding cost on the
+    /// 50 of 100 kUSD they cover (no rate floor here, which would bind).
     #[test]
     fn on_lending_lowers_the_funding_cost() {
         let mut s = Scenario::default();
@@ -1197,7 +1198,7 @@ mod tests {
             pd: 0.01,
         };
         let half = Support {
-            onlend_share: 0.5,
+            onlend_room: 50.0,
             onlend_rate: 0.02,
             ..Support::NONE
         };
@@ -1231,11 +1232,11 @@ mod tests {
         };
         let support = Support {
             guarantee: 0.7,
-            onlend_share: 1.0,
+            onlend_room: 500.0,
             onlend_rate: 0.02,
             insured: 0.0,
         };
-        let without = |s: &Support| match (s.guarantee > 0.0, s.onlend_share > 0.0) {
+        let without = |s: &Support| match (s.guarantee > 0.0, s.onlend_room > 0.0) {
             (true, true) | (true, false) => 100.0,
             (false, true) => 30.0,
             (false, false) => 0.0,

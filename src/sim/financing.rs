@@ -41,8 +41,10 @@ pub fn firms_assess_need(rep: &mut Replication) {
 
 /// Phase 4: firms with a need apply, unless discouraged.
 ///
-/// Reads: need, belief. Writes: `applied`, `discouraged`, `unfinanced`,
-/// `packing_room`; tallies requests and discouraged SMEs.
+/// Reads: need, belief, this month's orders. Writes: `applied`,
+/// `discouraged`, `unfinanced`, and the room for pre-shipment and import
+/// finance (`red_clause_room`, `packing_room`, `import_room`); tallies
+/// requests and discouraged SMEs.
 ///
 /// Rule: a firm whose believed chance of approval is below the threshold
 /// does not apply (discouraged borrowers; Kon & Storey 2003) — unless it

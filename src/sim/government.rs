@@ -27,10 +27,10 @@ pub fn government_acts(rep: &mut Replication) {
     let g = &s.government;
     let scale = rep.setup.money_scale;
     let t = rep.t;
-    // Months since `simulation.start`, negative in burn-in; the month just
-    // simulated is rep.t and the next one's budgets are set now.
+    // Budgets for the year are set at the end of December, for January;
+    // the first year's when the replication starts.
     let next_is_january = rep.world.date.month() == 12;
-    if g.exim.direct.enabled && (t == 0 || next_is_january) {
+    if g.exim.direct.enabled && next_is_january {
         rep.government.exim.budget_left = g.exim.direct.budget * scale;
     }
     if g.guarantee.enabled && next_is_january {
@@ -39,6 +39,7 @@ pub fn government_acts(rep: &mut Replication) {
             .replenish(g.guarantee.replenishment * scale);
     }
 
+    // Years since `simulation.start` (negative in burn-in).
     let years = (t as f64 - s.simulation.burn_in_months as f64) / 12.0;
     let cost_per_covered = g.bureau.cost_per_covered_firm_kusd_annual / 12.0;
     let gain = g.training.management_gain;

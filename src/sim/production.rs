@@ -91,11 +91,14 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
             let bank_type = &s.banks.types[rep.setup.bank_type[firm.main_bank as usize]];
             let short_of_finance = fm.need > fm.granted + 1e-9;
             let motive = short_of_finance && bank_type.products.contains(&ProductKind::InsuranceBacked);
+            let w = &rep.world;
+            let buyer_default = (o.export[DC] * w.default_collection + o.export[OA] * w.default_open_account)
+                / (o.export[DC] + o.export[OA]);
             if reached
                 && government::insurance::insures(
                     insurance,
                     firm.management,
-                    rep.world.default_open_account,
+                    buyer_default,
                     firm.is_sme(),
                     motive,
                 )

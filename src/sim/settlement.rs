@@ -318,7 +318,11 @@ fn close_loans(rep: &mut Replication) {
         if defaulted {
             // The NPL ratio is the commercial banks'.
             if loan.bank != EXIM {
-                firms[loan.firm as usize].defaulted_with_bank = loan.bank;
+                // The credit record names a lender the firm itself failed
+                // (not a factor whose buyer did not pay).
+                if fm.defaulted {
+                    firms[loan.firm as usize].defaulted_with_bank = loan.bank;
+                }
                 defaulted_principal += loan.principal;
             }
             tally.defaulted_principal[loan.product.index()] += loan.principal;

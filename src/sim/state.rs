@@ -155,7 +155,7 @@ pub struct FirmMonth {
     pub cost_share_domestic: f64,
     pub cost_share_export: f64,
     pub fixed_cost: f64,
-    /// Owed on working-capital loans due this month.
+    /// Owed on loans on the firm's own credit due this month.
     pub due_general: f64,
     /// Financing need at the start of the month (0 if none).
     pub need: f64,

@@ -1,12 +1,13 @@
 //! The credit bureau: which firms it covers, by size class, as coverage
-//! grows year by year.
+//! grows over time.
 
 use crate::model::SizeClass;
 use crate::scenario::Bureau;
 
-/// Coverage of a size class `years` after `simulation.start` (the
-/// coverage at the start during burn-in): `base + growth × years`, capped
-/// at 1 (World Bank Doing Business: registries grow by adding borrowers).
+/// Coverage of a size class `years` (fractional, so it grows a little each
+/// month) after `simulation.start`, and the starting coverage during
+/// burn-in: `base + growth × years`, capped at 1 (World Bank Doing
+/// Business: registries grow by adding borrowers).
 pub fn coverage(p: &Bureau, class: SizeClass, years: f64) -> f64 {
     let base = match class {
         SizeClass::Micro => p.coverage.micro,
@@ -17,8 +18,9 @@ pub fn coverage(p: &Bureau, class: SizeClass, years: f64) -> f64 {
     (base + p.coverage_growth_annual * years.max(0.0)).min(1.0)
 }
 
-/// A firm with fixed rank u ~ U(0, 1) is covered while u < coverage: the
-/// covered set only grows, and the same firms stay covered.
+/// A firm with fixed rank u ~ U(0, 1) is covered while u < coverage: as
+/// coverage grows the same firms stay covered (unless a firm changes size
+/// class, whose coverage differs).
 pub fn covers(p: &Bureau, class: SizeClass, years: f64, rank: f64) -> bool {
     p.enabled && rank < coverage(p, class, years)
 }

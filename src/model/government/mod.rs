@@ -27,9 +27,13 @@ impl GovernmentState {
     pub fn new(s: &Scenario) -> Self {
         let g = &s.government.guarantee;
         let fund = if g.enabled { g.fund * money_scale(s) } else { 0.0 };
+        let d = &s.government.exim.direct;
         GovernmentState {
             guarantee: GuaranteeFund::new(fund),
-            exim: EximBank::default(),
+            exim: EximBank {
+                budget_left: if d.enabled { d.budget * money_scale(s) } else { 0.0 },
+                outstanding: 0.0,
+            },
         }
     }
 }
