@@ -42,6 +42,10 @@ pub struct World {
     ln_fx_trend: f64,
     pub foreign_demand: f64,
     pub domestic_demand: f64,
+    /// The demand indices' trends alone, without cycle or shocks: the
+    /// demand firms plan their fixed costs for.
+    pub foreign_trend: f64,
+    pub domestic_trend: f64,
     pub cny_per_usd: f64,
     pub policy_rate: f64,
     pub deposit_rate: f64,
@@ -68,6 +72,8 @@ impl World {
             ln_fx_trend: ln_fx,
             foreign_demand: 1.0,
             domestic_demand: 1.0,
+            foreign_trend: 1.0,
+            domestic_trend: 1.0,
             cny_per_usd: s.world.cny_per_usd,
             policy_rate: 0.0,
             deposit_rate: 0.0,
@@ -103,6 +109,8 @@ impl World {
     fn apply(&mut self, s: &Scenario, t: u32) {
         let years = t as f64 / 12.0;
         let w = &s.world;
+        self.foreign_trend = exp(ln_1p(w.foreign_demand.trend_annual) * years);
+        self.domestic_trend = exp(ln_1p(w.domestic_demand.trend_annual) * years);
         self.foreign_demand = exp(ln_1p(w.foreign_demand.trend_annual) * years + self.foreign_cycle);
         self.domestic_demand = exp(ln_1p(w.domestic_demand.trend_annual) * years + self.domestic_cycle);
         self.cny_per_usd = exp(self.ln_fx_trend);

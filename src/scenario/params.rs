@@ -257,7 +257,9 @@ pub struct Firms {
     pub gross_margin_productivity_slope: f64,
     /// In (0, 1). Default 0.4.
     pub gross_margin_max: f64,
-    /// Monthly fixed cost as a share of expected monthly sales (in [0, 1)). Default 0.05.
+    /// Monthly fixed cost as a share of expected monthly sales at trend
+    /// demand: it does not fall when a cycle or shock cuts orders (in [0, 1)).
+    /// Default 0.05.
     pub fixed_cost_share: f64,
     /// Cash firms keep, in months of production cost, before paying out
     /// profits to owners (≥ 0). Default 1.2.
@@ -1364,7 +1366,7 @@ pub struct Insurance {
     /// firm. Default 0.3.
     pub reach: f64,
     /// How many times the true buyer default risk a firm with management
-    /// quality 1 perceives (≥ 0). Default 0.8.
+    /// quality 1 perceives (≥ 0). Default 1.
     pub risk_awareness: f64,
     /// Value per kUSD insured of being able to borrow against it, for a
     /// firm short of finance whose main bank offers `insurance_backed`
@@ -1381,7 +1383,7 @@ impl Default for Insurance {
             claim_delay_months: 4,
             sme_premium_subsidy: 0.0,
             reach: 0.3,
-            risk_awareness: 0.8,
+            risk_awareness: 1.0,
             financing_value: 0.01,
         }
     }

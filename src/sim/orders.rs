@@ -35,7 +35,10 @@ pub fn firms_receive_orders(rep: &mut Replication) {
         let mut rng = rep.streams.rng(rep.t, i as u64, Purpose::Orders);
         fm.cost_share_domestic = 1.0 - firm.margin;
         fm.cost_share_export = firm.export_cost_share(fx_factor);
-        fm.fixed_cost = fixed_share * firm.expected_sales(w.domestic_demand, w.foreign_demand);
+        // Fixed costs follow the firm's size and the demand it planned
+        // for (the trend), not this month's cycle or shock: a collapse in
+        // orders squeezes margins.
+        fm.fixed_cost = fixed_share * firm.expected_sales(w.domestic_trend, w.foreign_trend);
         let noise = rng.lognormal_mean_one(dispersion);
         let n = firm.orders_per_month;
         let x = firm.export_share();
