@@ -924,6 +924,16 @@ mod tests {
         pd: f64,
         amount: f64,
     ) -> Result<Offer, Rejection> {
+        decide_supported(bt, a, [equity, rwa, pd, amount], &Support::NONE)
+    }
+
+    /// A working-capital request for 4 months; `[equity, rwa, pd, amount]`.
+    fn decide_supported(
+        bt: &BankType,
+        a: &Applicant,
+        [equity, rwa, pd, amount]: [f64; 4],
+        support: &Support,
+    ) -> Result<Offer, Rejection> {
         let s = Scenario::default();
         let lender = Lender {
             bank_type: bt,
@@ -940,7 +950,7 @@ mod tests {
             ProductKind::WorkingCapital,
             amount,
             4,
-            &Support::NONE,
+            support,
         )
     }
 
@@ -1098,24 +1108,7 @@ mod tests {
         rwa: f64,
         support: &Support,
     ) -> Result<Offer, Rejection> {
-        let s = Scenario::default();
-        let lender = Lender {
-            bank_type: bt,
-            equity,
-            rwa,
-            rwa_sme: rwa,
-            pd: 0.01,
-        };
-        evaluate(
-            &s,
-            &market(),
-            &lender,
-            a,
-            ProductKind::WorkingCapital,
-            100.0,
-            4,
-            support,
-        )
+        decide_supported(bt, a, [equity, rwa, 0.01, 100.0], support)
     }
 
     /// A 70 % guarantee: risk weight 0.3·1.0 + 0.7·0.2 = 0.44, so equity

@@ -45,21 +45,23 @@ pub fn government_acts(rep: &mut Replication) {
     let gain = g.training.management_gain;
     let mut covered = 0u32;
     let mut trained = 0u32;
-    for (i, firm) in rep.firms.iter_mut().enumerate() {
-        if !firm.alive {
-            continue;
-        }
-        if g.bureau.enabled {
-            let rank = rep.streams.uniform(firm.generation, i as u64, Purpose::Bureau);
-            firm.bureau_covered = bureau::covers(&g.bureau, firm.size_class, years, rank);
-            covered += firm.bureau_covered as u32;
-        }
-        if g.training.enabled && firm.is_sme() && !firm.trained {
-            let mut rng = rep.streams.rng(t, i as u64, Purpose::Training);
-            if rng.bernoulli(rep.setup.training_monthly) {
-                firm.management = training::trained_quality(firm.management, gain);
-                firm.trained = true;
-                trained += 1;
+    if g.bureau.enabled || g.training.enabled {
+        for (i, firm) in rep.firms.iter_mut().enumerate() {
+            if !firm.alive {
+                continue;
+            }
+            if g.bureau.enabled {
+                let rank = rep.streams.uniform(firm.generation, i as u64, Purpose::Bureau);
+                firm.bureau_covered = bureau::covers(&g.bureau, firm.size_class, years, rank);
+                covered += firm.bureau_covered as u32;
+            }
+            if g.training.enabled && firm.is_sme() && !firm.trained {
+                let mut rng = rep.streams.rng(t, i as u64, Purpose::Training);
+                if rng.bernoulli(rep.setup.training_monthly) {
+                    firm.management = training::trained_quality(firm.management, gain);
+                    firm.trained = true;
+                    trained += 1;
+                }
             }
         }
     }

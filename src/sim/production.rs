@@ -83,25 +83,27 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
         let collection_and_open = share_rest * (o.export[DC] + o.export[OA]);
         let mut insured_share = 0.0;
         if insurance.enabled && collection_and_open > 0.0 {
-            let reached = !firm.is_sme()
-                || rep
-                    .streams
-                    .uniform(firm.generation, i as u64, Purpose::InsuranceReach)
-                    < insurance.reach;
+            // The insurer serves every large firm and a fixed share of SMEs.
+            let reached = || {
+                !firm.is_sme()
+                    || rep
+                        .streams
+                        .uniform(firm.generation, i as u64, Purpose::InsuranceReach)
+                        < insurance.reach
+            };
             let bank_type = &s.banks.types[rep.setup.bank_type[firm.main_bank as usize]];
             let short_of_finance = fm.need > fm.granted + 1e-9;
             let motive = short_of_finance && bank_type.products.contains(&ProductKind::InsuranceBacked);
             let w = &rep.world;
             let buyer_default = (o.export[DC] * w.default_collection + o.export[OA] * w.default_open_account)
                 / (o.export[DC] + o.export[OA]);
-            if reached
-                && government::insurance::insures(
-                    insurance,
-                    firm.management,
-                    buyer_default,
-                    firm.is_sme(),
-                    motive,
-                )
+            if government::insurance::insures(
+                insurance,
+                firm.management,
+                buyer_default,
+                firm.is_sme(),
+                motive,
+            ) && reached()
             {
                 let rate = government::insurance::premium_rate_paid(insurance, firm.is_sme());
                 let premium = rate * collection_and_open;
