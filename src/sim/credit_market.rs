@@ -240,10 +240,7 @@ pub fn evaluate(
         tenor_months,
         floor_annual: reg.rate_floor_multiple * market.policy_rate,
     });
-    let cap_multiple = reg
-        .rate_cap_multiple
-        .map_or(bt.rate_cap_multiple, |c| c.min(bt.rate_cap_multiple));
-    if rate > cap_multiple * market.policy_rate {
+    if rate > rate_cap(s, bt) * market.policy_rate {
         return Err(Rejection::Price);
     }
     Ok(Offer {
@@ -452,38 +449,21 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
                         let credited = additionality(&offer, &support, |sup| {
                             decide(sup, requested).map_or(0.0, |o| o.amount_kusd)
                         });
-                        let onlent = onlent(&offer, &support, onlend_room);
-                        lend(rep, bank, i, product, due, &applicant, &offer, &support, onlent);
-                        record_support(rep, &credited);
+                        let loan = Approval {
+                            product,
+                            due,
+                            offer,
+                            support,
+                        };
+                        grant(rep, bank, i, &applicant, &loan, &credited);
                     }
                     Err(reason) => {
                         if applicant.sme {
                             rep.tally.sme_rejections[reason.tally_index()] += 1;
                         }
-                        let firm = &rep.firms[i];
-                        let can_ask = g.enabled
-                            && reason.guarantee_can_cure()
-                            && product.guaranteeable()
-                            && eligible(&g.eligible, firm.size_class);
-                        if !can_ask {
-                            continue;
-                        }
-                        // The agency screens the firm itself (its view of a
-                        // firm persists, like a bank's).
-                        let error =
-                            rep.streams
-                                .normal(firm.generation, i as u64, Purpose::GuaranteeScreening);
-                        let agency_score = score_of(z + g.screening_noise * error);
-                        let cap = s
-                            .government
-                            .regulator
-                            .rate_cap_multiple
-                            .map_or(bt.rate_cap_multiple, |c| c.min(bt.rate_cap_multiple));
-                        let owed_per_kusd = 1.0 + cap * market.policy_rate * tenor as f64 / 12.0;
+                        let owed_per_kusd = 1.0 + rate_cap(s, bt) * market.policy_rate * tenor as f64 / 12.0;
                         let Some(amount) =
-                            rep.government
-                                .guarantee
-                                .accept(g, agency_score, requested, owed_per_kusd)
+                            guarantee_for(rep, i, z, product, reason, requested, owed_per_kusd)
                         else {
                             continue;
                         };
@@ -495,19 +475,13 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
                             let credited = additionality(&offer, &guaranteed, |sup| {
                                 decide(sup, amount).map_or(0.0, |o| o.amount_kusd)
                             });
-                            let onlent = onlent(&offer, &guaranteed, onlend_room);
-                            lend(
-                                rep,
-                                bank,
-                                i,
+                            let loan = Approval {
                                 product,
                                 due,
-                                &applicant,
-                                &offer,
-                                &guaranteed,
-                                onlent,
-                            );
-                            record_support(rep, &credited);
+                                offer,
+                                support: guaranteed,
+                            };
+                            grant(rep, bank, i, &applicant, &loan, &credited);
                         }
                     }
                 }
@@ -516,13 +490,65 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
     }
 }
 
-/// Principal of an approved loan funded by Exim on-lending.
-fn onlent(offer: &Offer, support: &Support, room: f64) -> f64 {
-    if support.onlend_room > 0.0 {
-        offer.amount_kusd.min(room)
-    } else {
-        0.0
+/// Highest loan rate a bank may charge, as a multiple of the policy rate:
+/// its own cap, or the regulator's if lower.
+fn rate_cap(s: &Scenario, bt: &BankType) -> f64 {
+    s.government
+        .regulator
+        .rate_cap_multiple
+        .map_or(bt.rate_cap_multiple, |c| c.min(bt.rate_cap_multiple))
+}
+
+/// After a rejection a guarantee could cure, an eligible firm asks the
+/// guarantee agency, which screens it itself (its view of a firm persists,
+/// like a bank's) and returns the amount it agrees to guarantee.
+/// `owed_per_kusd` bounds what each kUSD lent will owe at maturity.
+fn guarantee_for(
+    rep: &Replication,
+    i: usize,
+    z: f64,
+    product: ProductKind,
+    reason: Rejection,
+    requested: f64,
+    owed_per_kusd: f64,
+) -> Option<f64> {
+    let g = &rep.scenario.government.guarantee;
+    let firm = &rep.firms[i];
+    let can_ask = g.enabled
+        && reason.guarantee_can_cure()
+        && product.guaranteeable()
+        && eligible(&g.eligible, firm.size_class);
+    if !can_ask {
+        return None;
     }
+    let error = rep
+        .streams
+        .normal(firm.generation, i as u64, Purpose::GuaranteeScreening);
+    let agency_score = score_of(z + g.screening_noise * error);
+    rep.government
+        .guarantee
+        .accept(g, agency_score, requested, owed_per_kusd)
+}
+
+/// An approved request: what, when due, its terms and the support behind it.
+struct Approval {
+    product: ProductKind,
+    due: u32,
+    offer: Offer,
+    support: Support,
+}
+
+/// Books an approval and the support it owes to public programmes.
+fn grant(
+    rep: &mut Replication,
+    bank: usize,
+    i: usize,
+    applicant: &Applicant,
+    loan: &Approval,
+    credited: &Credited,
+) {
+    lend(rep, bank, i, applicant, loan);
+    record_support(rep, credited);
 }
 
 /// Credit an approval owes to public support, by programme
@@ -687,25 +713,21 @@ fn applicant(rep: &Replication, i: usize, bank: usize, score: f64, buckets: usiz
 }
 
 /// Books an approved bank loan on both sides, with its guarantee fee and
-/// on-lent funding.
-#[allow(clippy::too_many_arguments)]
-fn lend(
-    rep: &mut Replication,
-    bank: usize,
-    i: usize,
-    product: ProductKind,
-    due: u32,
-    applicant: &Applicant,
-    offer: &Offer,
-    support: &Support,
-    onlent: f64,
-) {
+/// the on-lent funds that fund it (as far as they go).
+fn lend(rep: &mut Replication, bank: usize, i: usize, applicant: &Applicant, loan: &Approval) {
+    let Approval {
+        product,
+        due,
+        ref offer,
+        ref support,
+    } = *loan;
     let t = rep.t;
     let amount = offer.amount_kusd;
     let tenor_months = due - t;
     let owed = amount * (1.0 + offer.rate_annual * tenor_months as f64 / 12.0);
     let rwa = amount * offer.risk_weight;
     let handling = rep.scenario.banks.types[rep.banks[bank].bank_type].handling_cost_kusd;
+    let onlent = amount.min(support.onlend_room.max(0.0));
 
     let b = &mut rep.banks[bank];
     b.book_loan(amount, rwa, applicant.sme);
