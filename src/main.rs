@@ -44,6 +44,30 @@ enum Command {
     },
     /// List the built-in scenarios with their descriptions.
     Scenarios,
+    /// Run the baseline and print simulated against published targets
+    /// (../shared/EVIDENCE.md T1–T12); writes calibration.csv and .json.
+    #[command(after_help = "Examples:\n  tradefin calibrate\n  \
+        tradefin calibrate --replications 20\n  \
+        tradefin calibrate my_baseline.json --out results/my_calibration")]
+    Calibrate(CalibrateArgs),
+}
+
+#[derive(Args)]
+struct CalibrateArgs {
+    /// Scenario file or built-in name.
+    #[arg(default_value = "baseline")]
+    scenario: String,
+    /// Number of replications (overrides simulation.replications).
+    #[arg(long)]
+    replications: Option<u64>,
+    /// Scenario seed (overrides simulation.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+    /// Output directory (default: results/calibration/).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -111,6 +135,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
             emit(&format!("{}\n", serde_json::to_string_pretty(&resolved)?));
             Ok(())
         }
+        Some(Command::Calibrate(args)) => calibrate(args),
         Some(Command::Scenarios) => {
             for builtin in scenario::builtins()? {
                 emit(&format!("{:<24} {}\n", builtin.name, builtin.description));
@@ -152,6 +177,26 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     emit(&report.console_summary());
     emit(&format!("wrote {}\n", out.display()));
     emit(&format!("{}\n", report.throughput_line()));
+    Ok(())
+}
+
+fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
+    let overrides = parse_overrides(
+        &args.overrides.set,
+        &[
+            ("simulation.replications", args.replications),
+            ("simulation.seed", args.seed),
+        ],
+    )?;
+    let resolved = scenario::load(&args.scenario, &overrides)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("results").join("calibration"));
+    let report = tradefin::experiment::calibrate(&resolved, &out)
+        .with_context(|| format!("calibrating scenario '{}'", resolved.name))?;
+    emit(&report.console_table());
+    emit(&format!("wrote {}\n", out.display()));
+    emit(&format!("{}\n", report.timing.throughput_line()));
     Ok(())
 }
 

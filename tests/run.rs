@@ -284,3 +284,46 @@ fn every_built_in_scenario_is_listed_and_runs_by_name() {
         assert!(summary.contains("\nfiscal_cost_total,"), "{name}");
     }
 }
+
+/// `tradefin calibrate` prints one row per target and writes the table as
+/// CSV and JSON; it reports whatever the outcome, with exit code 0.
+#[test]
+fn calibrate_writes_the_target_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tradefin(
+        dir.path(),
+        &[
+            "calibrate",
+            "--replications",
+            "2",
+            "--set",
+            "simulation.firms=500",
+            "--set",
+            "simulation.months=12",
+            "--out",
+            "cal",
+        ],
+        None,
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("T1 ") && stdout.contains("T12 "), "{stdout}");
+    assert!(stdout.contains("targets in band"), "{stdout}");
+    let csv = fs::read_to_string(dir.path().join("cal/calibration.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,target,band_low,band_high,simulated,ci_low,ci_high,in_band")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 14);
+    assert!(rows.iter().all(|r| r.ends_with(",true") || r.ends_with(",false")));
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("cal/calibration.json")).unwrap()).unwrap();
+    assert_eq!(json["targets"].as_array().unwrap().len(), 14);
+}

@@ -1,5 +1,6 @@
 //! Replications, their summary across seeds, and the `run` experiment.
 
+pub mod calibration;
 pub mod stats;
 
 use std::fmt::Write as _;
@@ -30,13 +31,15 @@ impl Summary {
     /// Summarises replications: each metric's ratio of sums over the
     /// reported months, plus `export_growth_annual` (compound annual growth
     /// of monthly exports, from an OLS fit of their log), `exports_total`
-    /// and `fiscal_cost_total` (sums over the reported months).
+    /// and `fiscal_cost_total` (sums over the reported months), and
+    /// `size_tail_exponent` (of firm employment in the last month).
     pub fn new(results: &[ReplicationResult]) -> Self {
         let metric_names: Vec<&str> = results.first().map(|r| r.names.clone()).unwrap_or_default();
         let mut names: Vec<String> = metric_names.iter().map(|n| n.to_string()).collect();
         names.push("export_growth_annual".to_string());
         names.push("exports_total".to_string());
         names.push("fiscal_cost_total".to_string());
+        names.push("size_tail_exponent".to_string());
         let exports = metric_names.iter().position(|&n| n == "exports");
         let fiscal = metric_names.iter().position(|&n| n == "fiscal_cost");
         let per_replication: Vec<Vec<Option<f64>>> = results
@@ -58,6 +61,7 @@ impl Summary {
                 row.push(annual_growth(&series));
                 row.push(exports.map(|_| series.iter().sum()));
                 row.push(fiscal.map(|k| r.months.iter().map(|m| m.values[k].num).sum()));
+                row.push(r.size_tail_exponent);
                 row
             })
             .collect();
@@ -84,10 +88,7 @@ impl Summary {
 #[derive(Debug)]
 pub struct RunReport {
     pub name: String,
-    pub firms: u64,
-    pub months_simulated: u64,
-    pub replications: u64,
-    pub elapsed: Duration,
+    pub timing: Timing,
     pub summary: Summary,
 }
 
@@ -109,25 +110,15 @@ pub const HEADLINE: [&str; 13] = [
 ];
 
 impl RunReport {
-    /// Firms × simulated months (burn-in included) × replications per second.
     pub fn throughput_line(&self) -> String {
-        let firm_months = (self.firms * self.months_simulated * self.replications) as f64;
-        let seconds = self.elapsed.as_secs_f64().max(1e-9);
-        format!(
-            "throughput: {:.1} M firm-months/s ({} firms × {} months × {} replications in {:.1} s)",
-            firm_months / seconds / 1e6,
-            self.firms,
-            self.months_simulated,
-            self.replications,
-            seconds
-        )
+        self.timing.throughput_line()
     }
 
     /// The headline metrics with 95 % confidence intervals.
     pub fn console_summary(&self) -> String {
         let mut out = format!(
             "{}: {} replications\n{:<24} {:>14}  {:>29}\n",
-            self.name, self.replications, "metric", "mean", "95% CI"
+            self.name, self.timing.replications, "metric", "mean", "95% CI"
         );
         for name in HEADLINE {
             let _ = match self.summary.get(name) {
@@ -193,10 +184,95 @@ pub fn run_scenario(s: &Scenario, out: &Path) -> Result<RunReport> {
     output::write_run(out, s, &results, &summary)?;
     Ok(RunReport {
         name: s.name.clone(),
-        firms: s.simulation.firms as u64,
-        months_simulated: (s.simulation.burn_in_months + s.simulation.months) as u64,
-        replications: s.simulation.replications as u64,
-        elapsed: started.elapsed(),
+        timing: Timing::of(s, started),
         summary,
     })
+}
+
+/// The outcome of `tradefin calibrate`.
+#[derive(Debug)]
+pub struct CalibrationReport {
+    pub name: String,
+    pub rows: Vec<calibration::Row>,
+    pub timing: Timing,
+}
+
+/// Work done and time taken, for the throughput line.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub firms: u64,
+    pub months_simulated: u64,
+    pub replications: u64,
+    pub elapsed: Duration,
+}
+
+impl Timing {
+    fn of(s: &Scenario, started: Instant) -> Self {
+        Timing {
+            firms: s.simulation.firms as u64,
+            months_simulated: (s.simulation.burn_in_months + s.simulation.months) as u64,
+            replications: s.simulation.replications as u64,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// Firms × simulated months (burn-in included) × replications per second.
+    pub fn throughput_line(&self) -> String {
+        let firm_months = (self.firms * self.months_simulated * self.replications) as f64;
+        let seconds = self.elapsed.as_secs_f64().max(1e-9);
+        format!(
+            "throughput: {:.1} M firm-months/s ({} firms × {} months × {} replications in {:.1} s)",
+            firm_months / seconds / 1e6,
+            self.firms,
+            self.months_simulated,
+            self.replications,
+            seconds
+        )
+    }
+}
+
+/// `tradefin calibrate`: runs `s` and measures every calibration target,
+/// writing the table to `out`.
+pub fn calibrate(s: &Scenario, out: &Path) -> Result<CalibrationReport> {
+    let started = Instant::now();
+    let rows = calibration::table(&run_replications(s));
+    output::write_calibration(out, s, &rows)?;
+    Ok(CalibrationReport {
+        name: s.name.clone(),
+        rows,
+        timing: Timing::of(s, started),
+    })
+}
+
+impl CalibrationReport {
+    /// The table as printed on the console.
+    pub fn console_table(&self) -> String {
+        let mut out = format!(
+            "{}: calibration targets ({} replications)\n{:<4} {:<58} {:>14} {:>9}  {:>21}  in band\n",
+            self.name, self.timing.replications, "id", "target", "band", "simulated", "95% CI"
+        );
+        let num = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}"));
+        for r in &self.rows {
+            let target: String = r.target.chars().take(58).collect();
+            let band = calibration::TARGETS
+                .iter()
+                .find(|t| t.id == r.id)
+                .map(|t| t.band())
+                .unwrap_or_default();
+            let ci = match (r.ci_low, r.ci_high) {
+                (Some(lo), Some(hi)) => format!("[{lo:.4}, {hi:.4}]"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "{:<4} {target:<58} {band:>14} {:>9}  {ci:>21}  {}",
+                r.id,
+                num(r.simulated),
+                if r.in_band { "yes" } else { "NO" }
+            );
+        }
+        let passed = self.rows.iter().filter(|r| r.in_band).count();
+        let _ = writeln!(out, "{passed} of {} targets in band", self.rows.len());
+        out
+    }
 }

@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::experiment::Summary;
+use crate::experiment::calibration::Row;
 use crate::scenario::Scenario;
 use crate::sim::ReplicationResult;
 use crate::{Error, Result};
@@ -168,6 +169,69 @@ pub fn scenario_json(s: &Scenario) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(&doc).expect("JSON into memory");
     bytes.push(b'\n');
     bytes
+}
+
+/// `calibration.csv`: one row per target.
+pub fn calibration_csv(rows: &[Row]) -> Vec<u8> {
+    csv_bytes(|w| {
+        w.write_record([
+            "id",
+            "target",
+            "band_low",
+            "band_high",
+            "simulated",
+            "ci_low",
+            "ci_high",
+            "in_band",
+        ])?;
+        for r in rows {
+            w.write_record([
+                r.id.to_string(),
+                r.target.to_string(),
+                cell(Some(r.band_low)),
+                cell(Some(r.band_high)),
+                cell(r.simulated),
+                cell(r.ci_low),
+                cell(r.ci_high),
+                r.in_band.to_string(),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+#[derive(Serialize)]
+struct CalibrationJson<'a> {
+    scenario: &'a str,
+    replications: usize,
+    targets_in_band: usize,
+    targets: &'a [Row],
+}
+
+/// `calibration.json`: the same rows, `null` where undefined.
+pub fn calibration_json(name: &str, replications: usize, rows: &[Row]) -> Vec<u8> {
+    let doc = CalibrationJson {
+        scenario: name,
+        replications,
+        targets_in_band: rows.iter().filter(|r| r.in_band).count(),
+        targets: rows,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc).expect("JSON into memory");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Writes a calibration's files into `out` (created if needed).
+pub fn write_calibration(out: &Path, s: &Scenario, rows: &[Row]) -> Result<()> {
+    fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    write_atomic(&out.join("scenario.json"), &scenario_json(s))?;
+    write_atomic(&out.join("calibration.csv"), &calibration_csv(rows))?;
+    let replications = s.simulation.replications as usize;
+    write_atomic(
+        &out.join("calibration.json"),
+        &calibration_json(&s.name, replications, rows),
+    )?;
+    Ok(())
 }
 
 /// Writes a run's files into `out` (created if needed).

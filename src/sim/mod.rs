@@ -18,6 +18,7 @@ pub mod state;
 
 pub use state::Replication;
 
+use crate::experiment::stats::{SIZE_TAIL_SHARE, hill_tail_exponent};
 use crate::metrics::Value;
 use crate::scenario::{Scenario, YearMonth};
 
@@ -34,6 +35,9 @@ pub struct ReplicationResult {
     pub replication: u32,
     pub names: Vec<&'static str>,
     pub months: Vec<MonthRecord>,
+    /// Pareto tail exponent of firm employment in the last month (Hill
+    /// estimate on the largest `SIZE_TAIL_SHARE` of firms).
+    pub size_tail_exponent: Option<f64>,
 }
 
 /// Runs replication `r` of a scenario through burn-in and the reported
@@ -56,9 +60,16 @@ pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
             });
         }
     }
+    let employees: Vec<f64> = rep
+        .firms
+        .iter()
+        .filter(|f| f.alive)
+        .map(|f| f.employees())
+        .collect();
     ReplicationResult {
         replication: r,
         names,
         months,
+        size_tail_exponent: hill_tail_exponent(&employees, SIZE_TAIL_SHARE),
     }
 }
