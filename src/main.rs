@@ -65,9 +65,18 @@ struct CalibrateArgs {
     seed: Option<u64>,
     #[command(flatten)]
     overrides: OverrideArgs,
-    /// Output directory (default: results/calibration/).
+    /// Output directory (default: results/calibration/, or
+    /// results/calibration_search/ with --search).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Search the free parameters instead (docs/CALIBRATION.md): N points of
+    /// a Latin hypercube, then N/2 around the best; each point runs
+    /// --replications replications (default 4).
+    #[arg(long, value_name = "N")]
+    search: Option<usize>,
+    /// Seed of the search design.
+    #[arg(long, default_value_t = 1)]
+    design_seed: u64,
 }
 
 #[derive(Args)]
@@ -181,14 +190,40 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
 }
 
 fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
+    let replications = match (args.replications, args.search) {
+        (None, Some(_)) => Some(4),
+        (r, _) => r,
+    };
     let overrides = parse_overrides(
         &args.overrides.set,
         &[
-            ("simulation.replications", args.replications),
+            ("simulation.replications", replications),
             ("simulation.seed", args.seed),
         ],
     )?;
     let resolved = scenario::load(&args.scenario, &overrides)?;
+    if let Some(n) = args.search {
+        if n == 0 {
+            return Err(tradefin::Error::input("--search", "must be at least 1 point".to_string()).into());
+        }
+        let out = args
+            .out
+            .unwrap_or_else(|| PathBuf::from("results").join("calibration_search"));
+        let report =
+            tradefin::experiment::calibration_search(&resolved, n, args.design_seed, &out, |i, p| {
+                eprintln!(
+                    "point {:>4}: {:>2} of {} targets in band, distance {:.3}",
+                    i + 1,
+                    p.in_band,
+                    p.rows.len(),
+                    p.distance
+                );
+            })?;
+        emit(&report.console());
+        emit(&format!("wrote {}\n", out.display()));
+        emit(&format!("{}\n", report.timing.throughput_line()));
+        return Ok(());
+    }
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results").join("calibration"));

@@ -22,9 +22,12 @@ pub struct Tally {
     pub approvals: [u32; 4],
     pub financing_need: [f64; 4],
     pub financing_gap: [f64; 4],
-    /// SME rejections by reason (threshold, exposure, price, capital), one
-    /// per bank and product asked.
-    pub sme_rejections: [u32; 4],
+    /// Need and unfinanced need of the firms that applied.
+    pub applicants_need: f64,
+    pub applicants_gap: f64,
+    /// SME rejections by reason (threshold, exposure, price, capital, one
+    /// per bank and product asked; documentation, one per firm and month).
+    pub sme_rejections: [u32; 5],
     pub credit_new: [f64; PRODUCT_COUNT],
     /// New credit and rate × amount, SMEs then large firms.
     pub credit_new_by_sme: [f64; 2],
@@ -155,6 +158,10 @@ pub fn measure(rep: &Replication) -> Vec<(&'static str, Value)> {
             sum(&t.financing_gap[sme.clone()]),
             sum(&t.financing_need[sme.clone()]),
         ),
+    ));
+    m.push((
+        "financing_gap_share_applicants",
+        Value::ratio(t.applicants_gap, t.applicants_need),
     ));
 
     let alive = rep.firms.iter().filter(|f| f.alive).count() as f64;
@@ -291,11 +298,12 @@ pub fn measure(rep: &Replication) -> Vec<(&'static str, Value)> {
     }
 
     let rejections = sum(&t.sme_rejections);
-    const REJECTION: [&str; 4] = [
+    const REJECTION: [&str; 5] = [
         "rejection_share_threshold_sme",
         "rejection_share_exposure_sme",
         "rejection_share_price_sme",
         "rejection_share_capital_sme",
+        "rejection_share_documentation_sme",
     ];
     for (reason, name) in REJECTION.iter().enumerate() {
         m.push((name, Value::ratio(t.sme_rejections[reason] as f64, rejections)));

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_effect, values};
+use common::{assert_effect, assert_effect_in, values};
 use tradefin::experiment::{Summary, run_replications};
 use tradefin::scenario::{self, Override};
 
@@ -37,16 +37,20 @@ fn assert_mostly_positive(s: &Summary, metric: &str) {
     assert!(2 * positive >= v.len(), "{metric}: {v:?} mostly zero");
 }
 
+/// The calibrated banks' thresholds are low, so few SME rejections are for
+/// score or collateral, the ones a guarantee can cure: the effect on the
+/// approval rate is a few tenths of a point, measured here on more firms
+/// and seeds, with two of ten replications allowed to disagree.
 #[test]
 fn guarantees_raise_sme_approval_and_create_claims() {
-    let (base, policy) = (run("baseline", &[]), run("credit_guarantee", &[]));
-    assert_effect(&base, &policy, "approval_rate_sme", 1.0, 0.01);
-    assert_effect(&base, &policy, "credit_new_sme", 1.0, 0.0);
+    let bigger = [("simulation.firms", "5000"), ("simulation.replications", "10")];
+    let (base, policy) = (run("baseline", &bigger), run("credit_guarantee", &bigger));
+    assert_effect_in(&base, &policy, "approval_rate_sme", 1.0, 0.0, 8);
     assert_all_above(&policy, "guarantee_outstanding", 0.0);
-    // Most guaranteed loans are secured too: claims are rare at 2,000 firms.
+    // Most guaranteed loans are secured too: claims are rare.
     assert_mostly_positive(&policy, "guarantee_claims");
     assert_all_above(&policy, "additional_credit_guarantee", 0.0);
-    assert_eq!(values(&base, "guarantee_outstanding"), vec![0.0; REPLICATIONS]);
+    assert_eq!(values(&base, "guarantee_outstanding"), vec![0.0; 10]);
 }
 
 #[test]
@@ -62,7 +66,7 @@ fn exim_support_lends_and_raises_sme_exports() {
 #[test]
 fn lower_thresholds_raise_sme_approval_and_defaults() {
     let (base, policy) = (run("baseline", &[]), run("lower_threshold", &[]));
-    assert_effect(&base, &policy, "approval_rate_sme", 1.0, 0.02);
+    assert_effect(&base, &policy, "approval_rate_sme", 1.0, 0.005);
     assert_effect(&base, &policy, "rejection_share_threshold_sme", -1.0, 0.02);
     assert_effect(&base, &policy, "exports_total", 1.0, 0.0);
 }
@@ -153,4 +157,56 @@ fn the_2009_crisis_lowers_exports_and_the_package_softens_it() {
     assert_effect(&calm, &crisis, "approval_rate_sme", -1.0, 0.0);
     assert_effect(&crisis, &package, "approval_rate_sme", 1.0, 0.05);
     assert_effect(&crisis, &package, "exports_total", 1.0, 0.0);
+}
+
+/// Arrays replace in `extends`, so a policy that changes one thing about
+/// the banks restates every bank type. Those copies must equal the
+/// baseline's in everything the policy does not mean to change (else a
+/// recalibrated baseline leaves stale values in them), and
+/// `lower_threshold` halves the baseline's thresholds.
+#[test]
+fn policy_files_change_the_banks_only_where_they_say() {
+    let intended: [(&str, &[&str]); 5] = [
+        ("lower_threshold", &["sme_thresholds"]),
+        ("export_insurance", &["products"]),
+        ("product_innovation", &["products"]),
+        ("policy_package", &["products", "unified_risk_management"]),
+        (
+            "developed_benchmark",
+            &[
+                "products",
+                "unified_risk_management",
+                "sme_thresholds",
+                "screening_noise",
+            ],
+        ),
+    ];
+    let json = |name: &str| serde_json::to_value(scenario::load(name, &[]).unwrap().banks.types).unwrap();
+    let base = json("baseline");
+    for (name, changed) in intended {
+        let policy = json(name);
+        let (base, policy) = (base.as_array().unwrap(), policy.as_array().unwrap());
+        assert_eq!(base.len(), policy.len(), "{name}");
+        for (b, p) in base.iter().zip(policy) {
+            for (key, value) in b.as_object().unwrap() {
+                if !changed.contains(&key.as_str()) {
+                    assert_eq!(&p[key], value, "{name}: {} {key}", b["name"]);
+                }
+            }
+        }
+        if name == "lower_threshold" {
+            for (b, p) in base.iter().zip(policy) {
+                for key in [
+                    "min_employees",
+                    "min_annual_revenue_kusd",
+                    "min_age_months",
+                    "min_score",
+                ] {
+                    let (b, p) = (&b["sme_thresholds"][key], &p["sme_thresholds"][key]);
+                    let half = b.as_f64().unwrap() / 2.0;
+                    assert!((p.as_f64().unwrap() - half).abs() < 1e-9 * (1.0 + half), "{key}");
+                }
+            }
+        }
+    }
 }

@@ -88,10 +88,10 @@ pub const TARGETS: [Target; 14] = [
     ),
     target(
         "T4",
-        "trade finance gap, share of demand (value)",
+        "trade finance gap, share of applicants' demand (value)",
         0.08,
         0.20,
-        Measure::Metric("financing_gap_share"),
+        Measure::Metric("financing_gap_share_applicants"),
     ),
     target(
         "T5",

@@ -1,6 +1,7 @@
 //! Replications, their summary across seeds, and the `run` experiment.
 
 pub mod calibration;
+pub mod search;
 pub mod stats;
 
 use std::fmt::Write as _;
@@ -273,6 +274,62 @@ impl CalibrationReport {
         }
         let passed = self.rows.iter().filter(|r| r.in_band).count();
         let _ = writeln!(out, "{passed} of {} targets in band", self.rows.len());
+        out
+    }
+}
+
+/// The outcome of `tradefin calibrate --search`.
+#[derive(Debug)]
+pub struct SearchReport {
+    pub best: search::Point,
+    /// The best point's changes to the scenario, as `--set` arguments.
+    pub changes: Vec<String>,
+    pub calibration: CalibrationReport,
+    pub timing: Timing,
+}
+
+/// `tradefin calibrate --search N`: searches the free parameters of `s`
+/// and writes every point to `out/search.csv`.
+pub fn calibration_search(
+    s: &Scenario,
+    n: usize,
+    design_seed: u64,
+    out: &Path,
+    progress: impl FnMut(usize, &search::Point),
+) -> Result<SearchReport> {
+    let started = Instant::now();
+    let (points, best) = search::search(s, n, design_seed, progress);
+    output::write_search(out, s, &points)?;
+    let best = points[best].clone();
+    let mut timing = Timing::of(s, started);
+    timing.replications *= points.len() as u64;
+    Ok(SearchReport {
+        changes: search::changes(s, &best.values),
+        calibration: CalibrationReport {
+            name: format!("{} at the best point", s.name),
+            rows: best.rows.clone(),
+            timing: Timing::of(s, started),
+        },
+        best,
+        timing,
+    })
+}
+
+impl SearchReport {
+    pub fn console(&self) -> String {
+        let mut out = self.calibration.console_table();
+        let _ = writeln!(
+            out,
+            "distance to the band centres {:.3}; best point:",
+            self.best.distance
+        );
+        for (p, x) in search::FREE.iter().zip(&self.best.values) {
+            let _ = writeln!(out, "  {:<78} {x:.4}", p.name);
+        }
+        let _ = writeln!(out, "as changes to the scenario:");
+        for c in &self.changes {
+            let _ = writeln!(out, "  --set {c}");
+        }
         out
     }
 }

@@ -10,7 +10,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::experiment::Summary;
-use crate::experiment::calibration::Row;
+use crate::experiment::calibration::{Row, TARGETS};
+use crate::experiment::search::{FREE, Point};
 use crate::scenario::Scenario;
 use crate::sim::ReplicationResult;
 use crate::{Error, Result};
@@ -231,6 +232,34 @@ pub fn write_calibration(out: &Path, s: &Scenario, rows: &[Row]) -> Result<()> {
         &out.join("calibration.json"),
         &calibration_json(&s.name, replications, rows),
     )?;
+    Ok(())
+}
+
+/// `search.csv`: one row per point of a calibration search: the free
+/// parameters, the distance, targets in band, and each target's mean.
+pub fn search_csv(points: &[Point]) -> Vec<u8> {
+    csv_bytes(|w| {
+        let mut header = vec!["point".to_string()];
+        header.extend(FREE.iter().map(|p| p.name.to_string()));
+        header.extend(["distance".to_string(), "in_band".to_string()]);
+        header.extend(TARGETS.iter().map(|t| t.id.to_string()));
+        w.write_record(&header)?;
+        for (i, p) in points.iter().enumerate() {
+            let mut row = vec![(i + 1).to_string()];
+            row.extend(p.values.iter().map(|x| cell(Some(*x))));
+            row.extend([cell(Some(p.distance)), p.in_band.to_string()]);
+            row.extend(p.rows.iter().map(|r| cell(r.simulated)));
+            w.write_record(&row)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes a search's files into `out` (created if needed).
+pub fn write_search(out: &Path, s: &Scenario, points: &[Point]) -> Result<()> {
+    fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    write_atomic(&out.join("scenario.json"), &scenario_json(s))?;
+    write_atomic(&out.join("search.csv"), &search_csv(points))?;
     Ok(())
 }
 

@@ -239,8 +239,8 @@ pub struct Firms {
     /// Shape k of the Pareto productivity distribution φ ~ Pareto(1, k)
     /// (> 1). Default 3.4 (Ghironi & Melitz 2005).
     pub productivity_pareto_shape: f64,
-    /// Upper truncation of productivity (> 1). Default 15: the largest firm
-    /// of 10,000 is then about 2,000 times the smallest.
+    /// Upper truncation of productivity (> 1). Default 10 (calibrated):
+    /// the largest firm is then about 630 times the smallest.
     pub productivity_max: f64,
     /// Elasticity of substitution σ; size ∝ φ^(σ−1) (> 1). Default 3.8 (Melitz 2003).
     pub elasticity_of_substitution: f64,
@@ -262,7 +262,7 @@ pub struct Firms {
     /// Default 0.05.
     pub fixed_cost_share: f64,
     /// Cash firms keep, in months of production cost, before paying out
-    /// profits to owners (≥ 0). Default 1.2.
+    /// profits to owners (≥ 0). Default 0.845 (calibrated).
     pub cash_target_months: f64,
     /// Log-sd of the cash target across firms (≥ 0). Default 0.5.
     pub cash_target_dispersion: f64,
@@ -320,7 +320,7 @@ impl Default for Firms {
     fn default() -> Self {
         Firms {
             productivity_pareto_shape: 3.4,
-            productivity_max: 15.0,
+            productivity_max: 10.0,
             elasticity_of_substitution: 3.8,
             employees_at_min_productivity: 8.0,
             revenue_per_employee_kusd_annual: 90.0,
@@ -329,7 +329,7 @@ impl Default for Firms {
             gross_margin_productivity_slope: 0.04,
             gross_margin_max: 0.4,
             fixed_cost_share: 0.05,
-            cash_target_months: 1.2,
+            cash_target_months: 0.845,
             cash_target_dispersion: 0.5,
             payout_share: 0.5,
             need_buffer_share: 0.05,
@@ -389,7 +389,7 @@ pub struct Export {
     /// (> 0). Default 2.
     pub intensity_beta_b: f64,
     /// Change in export intensity per unit of ln φ; intensity is kept in
-    /// [0.05, 0.95] (≥ −1, ≤ 1). Default −0.05: in China, processing
+    /// [0.05, 0.95] (≥ −1, ≤ 1). Default −0.144 (calibrated): in China, processing
     /// exporters are less productive and export more of their output
     /// (Lu 2010; Dai, Maitra & Yu 2016).
     pub intensity_productivity_slope: f64,
@@ -417,7 +417,7 @@ impl Default for Export {
             cutoff_dispersion: 0.3,
             intensity_beta_a: 2.0,
             intensity_beta_b: 2.0,
-            intensity_productivity_slope: -0.05,
+            intensity_productivity_slope: -0.144,
             entry_cost_months: 1.5,
             entry_payback_months: 24.0,
             entry_consideration_annual: 0.25,
@@ -494,7 +494,7 @@ pub struct Belief {
     pub initial: f64,
     /// λ (in [0, 1]). Default 0.3.
     pub learning_rate: f64,
-    /// (in [0, 1]). Default 0.2.
+    /// (in [0, 1]). Default 0.221 (calibrated).
     pub discouragement_threshold: f64,
     /// (in [0, 1]). Default 0.1.
     pub recovery: f64,
@@ -505,7 +505,7 @@ impl Default for Belief {
         Belief {
             initial: 0.7,
             learning_rate: 0.3,
-            discouragement_threshold: 0.2,
+            discouragement_threshold: 0.221,
             recovery: 0.1,
         }
     }
@@ -839,6 +839,13 @@ pub struct Banks {
     pub group_guarantee_lgd_credit: f64,
     /// Smallest loan a bank makes, kUSD (≥ 0). Default 5.
     pub min_loan_kusd: f64,
+    /// Probability that a firm's application fails banks' documentation
+    /// and know-your-customer checks in a month, `base × (1 − m)` for
+    /// management quality m; every bank then declines it (in [0, 1]).
+    /// Default 0.185 (calibrated, docs/CALIBRATION.md; ADB Trade Finance
+    /// Gaps surveys: KYC and incomplete documents are leading reasons for
+    /// rejection).
+    pub documentation_rejection_base: f64,
     /// Share of equity above the capital target paid as dividends each month
     /// (in [0, 1]). Default 0.1.
     pub dividend_payout_share: f64,
@@ -870,6 +877,7 @@ impl Default for Banks {
             lgd_floor: 0.1,
             group_guarantee_lgd_credit: 0.3,
             min_loan_kusd: 5.0,
+            documentation_rejection_base: 0.185,
             dividend_payout_share: 0.1,
             capital_target_headroom: 0.5,
             recapitalisation_share: 1.0,
@@ -1099,18 +1107,18 @@ fn default_bank_types() -> Vec<BankType> {
             equity_kusd_per_firm: 12.0,
             funding_spread_annual: 0.0,
             markup_annual: 0.02,
-            screening_noise: 0.7,
+            screening_noise: 0.566,
             handling_cost_kusd: 0.4,
-            rate_cap_multiple: 1.3,
+            rate_cap_multiple: 1.74,
             large_firm_priority: true,
             main_bank_weight_sme: 0.35,
             main_bank_weight_large: 0.75,
             sme_thresholds: SmeThresholds {
-                min_employees: 20.0,
-                min_annual_revenue_kusd: 1000.0,
-                min_age_months: 36.0,
-                min_score: 0.35,
-                min_collateral_coverage: 0.7,
+                min_employees: 4.73,
+                min_annual_revenue_kusd: 237.0,
+                min_age_months: 8.52,
+                min_score: 0.0828,
+                min_collateral_coverage: 0.166,
                 min_months_since_default: 36.0,
             },
             ..BankType::default()
@@ -1121,18 +1129,18 @@ fn default_bank_types() -> Vec<BankType> {
             equity_kusd_per_firm: 6.0,
             funding_spread_annual: 0.004,
             markup_annual: 0.025,
-            screening_noise: 0.9,
+            screening_noise: 0.727,
             handling_cost_kusd: 0.3,
-            rate_cap_multiple: 1.5,
+            rate_cap_multiple: 2.01,
             large_firm_priority: true,
             main_bank_weight_sme: 0.35,
             main_bank_weight_large: 0.25,
             sme_thresholds: SmeThresholds {
-                min_employees: 10.0,
-                min_annual_revenue_kusd: 500.0,
-                min_age_months: 24.0,
-                min_score: 0.3,
-                min_collateral_coverage: 0.5,
+                min_employees: 2.37,
+                min_annual_revenue_kusd: 118.0,
+                min_age_months: 5.68,
+                min_score: 0.071,
+                min_collateral_coverage: 0.118,
                 min_months_since_default: 24.0,
             },
             ..BankType::default()
@@ -1143,18 +1151,18 @@ fn default_bank_types() -> Vec<BankType> {
             equity_kusd_per_firm: 4.0,
             funding_spread_annual: 0.008,
             markup_annual: 0.03,
-            screening_noise: 1.1,
+            screening_noise: 0.889,
             handling_cost_kusd: 0.25,
-            rate_cap_multiple: 1.7,
+            rate_cap_multiple: 2.28,
             large_firm_priority: false,
             main_bank_weight_sme: 0.30,
             main_bank_weight_large: 0.0,
             sme_thresholds: SmeThresholds {
                 min_employees: 0.0,
-                min_annual_revenue_kusd: 200.0,
-                min_age_months: 12.0,
-                min_score: 0.25,
-                min_collateral_coverage: 0.4,
+                min_annual_revenue_kusd: 47.3,
+                min_age_months: 2.84,
+                min_score: 0.0592,
+                min_collateral_coverage: 0.0947,
                 min_months_since_default: 24.0,
             },
             ..BankType::default()

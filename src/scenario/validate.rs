@@ -336,6 +336,7 @@ fn banks(c: &mut Checker, b: &Banks) {
         1.0,
     );
     c.at_least("min_loan_kusd", b.min_loan_kusd, 0.0);
+    c.probability("documentation_rejection_base", b.documentation_rejection_base);
     c.probability("dividend_payout_share", b.dividend_payout_share);
     c.at_least("capital_target_headroom", b.capital_target_headroom, 0.0);
     c.within(

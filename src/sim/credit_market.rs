@@ -28,17 +28,20 @@ pub enum Rejection {
     Price,
     /// Not enough capital (or SME quota) left.
     Capital,
+    /// The application failed documentation and KYC checks.
+    Documentation,
 }
 
 impl Rejection {
     /// Column of `rejection_share_<reason>_sme`: threshold (all hard
-    /// thresholds), exposure, price, capital.
+    /// thresholds), exposure, price, capital, documentation.
     pub fn tally_index(self) -> usize {
         match self {
             Rejection::Threshold | Rejection::Score | Rejection::Collateral => 0,
             Rejection::Exposure => 1,
             Rejection::Price => 2,
             Rejection::Capital => 3,
+            Rejection::Documentation => 4,
         }
     }
 
@@ -296,7 +299,7 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
     for round in 0..rounds {
         queues.iter_mut().for_each(Vec::clear);
         for (i, (firm, fm)) in rep.firms.iter().zip(rep.month.iter_mut()).enumerate() {
-            if !fm.applied || fm.unfinanced < min_loan {
+            if !fm.applied || fm.documents_rejected || fm.unfinanced < min_loan {
                 continue;
             }
             let bank = if round == 0 {
@@ -333,7 +336,12 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
         } else {
             firm.belief += recovery * (initial - firm.belief);
         }
-        rep.tally.financing_gap[firm.size_class.index()] += (fm.need - fm.granted).max(0.0);
+        let gap = (fm.need - fm.granted).max(0.0);
+        rep.tally.financing_gap[firm.size_class.index()] += gap;
+        if fm.applied {
+            rep.tally.applicants_need += fm.need;
+            rep.tally.applicants_gap += gap;
+        }
     }
 }
 
@@ -826,7 +834,9 @@ fn exim_lends(rep: &mut Replication) {
         .iter()
         .zip(rep.month.iter())
         .enumerate()
-        .filter(|(_, (firm, fm))| firm.alive && !firm.closing && fm.applied && fm.unfinanced >= min_loan)
+        .filter(|(_, (firm, fm))| {
+            firm.alive && !firm.closing && fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan
+        })
         .filter(|(_, (firm, _))| !knows_default(s, firm, EXIM))
         .map(|(i, (firm, _))| {
             let z = firm.true_quality(&s.firms.credit_quality, w.domestic_demand, w.foreign_demand);

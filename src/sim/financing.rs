@@ -2,6 +2,9 @@
 
 use crate::model::PaymentTerm;
 
+use super::credit_market::Rejection;
+use super::rng::Purpose;
+
 use super::state::Replication;
 
 /// Phase 3: each firm works out how much finance it needs this month.
@@ -59,7 +62,7 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
     let products = &s.banks.products;
     let red_clause_share = s.world.payment_terms.red_clause_share;
     let imported = s.firms.imported_input_share;
-    for (firm, fm) in rep.firms.iter().zip(rep.month.iter_mut()) {
+    for (i, (firm, fm)) in rep.firms.iter().zip(rep.month.iter_mut()).enumerate() {
         if !firm.alive || fm.need <= 0.0 {
             continue;
         }
@@ -73,6 +76,15 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
             rep.tally.discouraged[class] += 1;
         } else {
             fm.applied = true;
+            // Documentation and KYC checks: a badly managed firm's file is
+            // more often incomplete (DESIGN.md: management → document errors).
+            let p = s.banks.documentation_rejection_base * (1.0 - firm.management);
+            if p > 0.0 && rep.streams.uniform(rep.t, i as u64, Purpose::Documents) < p {
+                fm.documents_rejected = true;
+                if firm.is_sme() {
+                    rep.tally.sme_rejections[Rejection::Documentation.tally_index()] += 1;
+                }
+            }
             // Banks lend no less than their minimum: a small need asks for it.
             fm.unfinanced = fm.need.max(min_loan);
             let lc_orders = fm.orders.export[PaymentTerm::LetterOfCredit as usize];

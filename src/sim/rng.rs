@@ -35,6 +35,10 @@ pub enum Purpose {
     GuaranteeScreening = 13,
     EximScreening = 14,
     Training = 15,
+    /// Whether an application fails documentation checks.
+    Documents = 16,
+    /// Latin hypercube designs (calibration search).
+    Design = 17,
 }
 
 /// SplitMix64 finaliser: a bijective mixer with good avalanche.

@@ -162,6 +162,8 @@ pub struct FirmMonth {
     /// Part of the need not yet financed.
     pub unfinanced: f64,
     pub applied: bool,
+    /// The application failed documentation and KYC checks this month.
+    pub documents_rejected: bool,
     pub discouraged: bool,
     pub approved: bool,
     pub granted: f64,
