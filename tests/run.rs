@@ -26,16 +26,21 @@ fn tradefin(dir: &Path, args: &[&str], threads: Option<&str>) -> Output {
     cmd.output().expect("running tradefin")
 }
 
-fn run_small(dir: &Path, out: &str, threads: Option<&str>) -> Output {
-    let mut args = vec!["run", "baseline", "--out", out];
-    args.extend(SMALL);
-    let output = tradefin(dir, &args, threads);
+/// Exit code 0, or the failure's stderr.
+fn assert_success(output: &Output) {
     assert_eq!(
         output.status.code(),
         Some(0),
         "stderr: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+fn run_small(dir: &Path, out: &str, threads: Option<&str>) -> Output {
+    let mut args = vec!["run", "baseline", "--out", out];
+    args.extend(SMALL);
+    let output = tradefin(dir, &args, threads);
+    assert_success(&output);
     output
 }
 
@@ -185,12 +190,7 @@ fn another_seed_gives_other_results() {
 fn no_arguments_runs_the_baseline() {
     let dir = tempfile::tempdir().unwrap();
     let output = tradefin(dir.path(), &[], None);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.lines().last().unwrap().starts_with("throughput: "));
     assert!(dir.path().join("results/baseline/summary.csv").is_file());
@@ -274,12 +274,7 @@ fn every_built_in_scenario_is_listed_and_runs_by_name() {
             ],
             None,
         );
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{name}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         let summary = fs::read_to_string(dir.path().join(name).join("summary.csv")).unwrap();
         assert!(summary.contains("\nfiscal_cost_total,"), "{name}");
     }
@@ -305,12 +300,7 @@ fn calibrate_writes_the_target_table() {
         ],
         None,
     );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(stdout.contains("T1 ") && stdout.contains("T12 "), "{stdout}");
     assert!(stdout.contains("targets in band"), "{stdout}");
