@@ -15,7 +15,8 @@ use tradefin::scenario::{self, Override};
     version,
     about = "Agent-based simulation of trade finance for exporting SMEs, banks and the state",
     long_about = "Agent-based simulation of trade finance for exporting SMEs, banks and the state.\n\n\
-        Without a command, runs the built-in baseline with a few replications.\n\
+        Without a command, runs the showcase: the baseline against every\n\
+        built-in policy scenario, written to results/showcase/.\n\
         Scenario arguments are a JSON file or the name of a built-in scenario \
         (see `tradefin scenarios`).",
     after_help = "Examples:\n  tradefin run baseline --replications 8\n  \
@@ -50,6 +51,34 @@ enum Command {
         tradefin calibrate --replications 20\n  \
         tradefin calibrate my_baseline.json --out results/my_calibration")]
     Calibrate(CalibrateArgs),
+    /// Run a baseline and other scenarios with the same random numbers and
+    /// report each one's paired difference to the baseline, with 95% CIs.
+    #[command(
+        after_help = "Examples:\n  tradefin compare baseline credit_guarantee exim_support\n  \
+        tradefin compare crisis_2009 crisis_2009_package --replications 20\n  \
+        tradefin compare baseline my_policy.json --set simulation.firms=2000 --out results/mine"
+    )]
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// The baseline, then the scenarios to compare with it (files or
+    /// built-in names).
+    #[arg(required = true, num_args = 2.., value_name = "SCENARIO")]
+    scenarios: Vec<String>,
+    /// Replications of every scenario (default: the baseline's).
+    #[arg(long)]
+    replications: Option<u64>,
+    /// Seed of every scenario (default: the baseline's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Applied to every scenario.
+    #[command(flatten)]
+    overrides: OverrideArgs,
+    /// Output directory (default: results/comparison/).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -128,15 +157,8 @@ fn main() -> ExitCode {
 
 fn try_main(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => run(RunArgs {
-            scenario: "baseline".to_string(),
-            replications: Some(4),
-            seed: None,
-            months: None,
-            firms: None,
-            overrides: OverrideArgs { set: Vec::new() },
-            out: None,
-        }),
+        None => showcase(),
+        Some(Command::Compare(args)) => compare(args),
         Some(Command::Run(args)) => run(args),
         Some(Command::Check { scenario, overrides }) => {
             let overrides = parse_overrides(&overrides.set, &[])?;
@@ -184,6 +206,57 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let report = tradefin::experiment::run_scenario(&resolved, &out)
         .with_context(|| format!("running scenario '{}'", resolved.name))?;
     emit(&report.console_summary());
+    emit(&format!("wrote {}\n", out.display()));
+    emit(&format!("{}\n", report.throughput_line()));
+    Ok(())
+}
+
+/// The policy scenarios the showcase compares with the baseline (the
+/// crisis pair covers other years; `tradefin compare crisis_2009
+/// crisis_2009_package` compares them).
+const SHOWCASE: [&str; 11] = [
+    "baseline",
+    "credit_guarantee",
+    "exim_support",
+    "lower_threshold",
+    "credit_bureau",
+    "export_insurance",
+    "product_innovation",
+    "management_training",
+    "risk_weight_relief",
+    "policy_package",
+    "developed_benchmark",
+];
+
+fn showcase() -> anyhow::Result<()> {
+    let scenarios: Vec<String> = SHOWCASE.iter().map(|s| s.to_string()).collect();
+    compare(CompareArgs {
+        scenarios,
+        replications: None,
+        seed: None,
+        overrides: OverrideArgs { set: Vec::new() },
+        out: Some(PathBuf::from("results").join("showcase")),
+    })
+}
+
+fn compare(args: CompareArgs) -> anyhow::Result<()> {
+    let overrides = parse_overrides(
+        &args.overrides.set,
+        &[
+            ("simulation.replications", args.replications),
+            ("simulation.seed", args.seed),
+        ],
+    )?;
+    let scenarios = args
+        .scenarios
+        .iter()
+        .map(|spec| scenario::load(spec, &overrides))
+        .collect::<Result<Vec<_>, _>>()?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("results").join("comparison"));
+    let report = tradefin::experiment::run_comparison(&scenarios, &out).context("running the comparison")?;
+    emit(&report.console_table());
     emit(&format!("wrote {}\n", out.display()));
     emit(&format!("{}\n", report.throughput_line()));
     Ok(())

@@ -184,16 +184,26 @@ fn another_seed_gives_other_results() {
     assert_ne!(a, b);
 }
 
-/// `cargo run --release` with no arguments runs the baseline into
-/// results/baseline/ under the current directory, from any directory.
+/// `cargo run --release` with no arguments runs the showcase into
+/// results/showcase/ under the current directory, from any directory: the
+/// baseline and the ten policy scenarios, each in its own directory, and
+/// the comparison. (The slowest test: the full showcase, about 30 s.)
 #[test]
-fn no_arguments_runs_the_baseline() {
+fn no_arguments_runs_the_showcase() {
     let dir = tempfile::tempdir().unwrap();
     let output = tradefin(dir.path(), &[], None);
     assert_success(&output);
     let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("10 scenarios against baseline"), "{stdout}");
     assert!(stdout.lines().last().unwrap().starts_with("throughput: "));
-    assert!(dir.path().join("results/baseline/summary.csv").is_file());
+    let out = dir.path().join("results/showcase");
+    assert!(out.join("comparison.csv").is_file());
+    let runs = fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .count();
+    assert_eq!(runs, 11);
+    assert!(out.join("policy_package/summary.csv").is_file());
 }
 
 #[test]
@@ -316,4 +326,56 @@ fn calibrate_writes_the_target_table() {
     let json: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.path().join("cal/calibration.json")).unwrap()).unwrap();
     assert_eq!(json["targets"].as_array().unwrap().len(), 14);
+}
+
+/// `tradefin compare` runs every scenario with the same seeds: a scenario
+/// compared with itself differs by exactly zero in every metric.
+#[test]
+fn compare_with_itself_gives_zero_differences() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = tradefin(
+        dir.path(),
+        &[
+            "compare",
+            "baseline",
+            "baseline",
+            "credit_guarantee",
+            "--replications",
+            "2",
+            "--set",
+            "simulation.firms=300",
+            "--set",
+            "simulation.months=6",
+            "--out",
+            "cmp",
+        ],
+        None,
+    );
+    assert_success(&output);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("approval_rate_sme (baseline: "), "{stdout}");
+    assert!(stdout.lines().last().unwrap().starts_with("throughput: "));
+    let out = dir.path().join("cmp");
+    for scenario in ["baseline", "baseline_2", "credit_guarantee"] {
+        assert!(out.join(scenario).join("summary.csv").is_file(), "{scenario}");
+    }
+    let csv = fs::read_to_string(out.join("comparison.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("scenario,metric,mean,ci_low,ci_high,diff,diff_ci_low,diff_ci_high")
+    );
+    let mut checked = 0;
+    for line in lines.filter(|l| l.starts_with("baseline_2,")) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[5].is_empty() {
+            continue; // undefined in this short run
+        }
+        assert_eq!(&cells[5..], &["0", "0", "0"], "{line}");
+        checked += 1;
+    }
+    assert!(checked > 50, "{checked} metrics compared");
+    // Fewer than two scenarios is bad input.
+    let alone = tradefin(dir.path(), &["compare", "baseline"], None);
+    assert_eq!(alone.status.code(), Some(2));
 }

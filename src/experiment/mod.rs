@@ -1,6 +1,7 @@
 //! Replications, their summary across seeds, and the `run` experiment.
 
 pub mod calibration;
+pub mod compare;
 pub mod search;
 pub mod stats;
 
@@ -331,5 +332,83 @@ impl SearchReport {
             let _ = writeln!(out, "  --set {c}");
         }
         out
+    }
+}
+
+/// The outcome of `tradefin compare` (and of the showcase).
+#[derive(Debug)]
+pub struct ComparisonReport {
+    /// Scenario names as written to disk, the baseline first.
+    pub names: Vec<String>,
+    pub rows: Vec<compare::Row>,
+    pub replications: u64,
+    /// Firm-months simulated (burn-in included) in all scenarios and
+    /// replications.
+    pub firm_months: u64,
+    pub elapsed: Duration,
+}
+
+/// Runs every scenario (the first is the baseline) with the baseline's
+/// seed and number of replications, so that replication r of each uses
+/// the same random numbers; writes each scenario's files to `out/<name>/`
+/// and `comparison.csv` to `out`.
+pub fn run_comparison(scenarios: &[Scenario], out: &Path) -> Result<ComparisonReport> {
+    let started = Instant::now();
+    let base = &scenarios[0].simulation;
+    let mut names: Vec<String> = Vec::new();
+    let mut summaries = Vec::new();
+    let mut firm_months = 0u64;
+    for s in scenarios {
+        let mut s = s.clone();
+        s.simulation.seed = base.seed;
+        s.simulation.replications = base.replications;
+        // Two scenarios of the same name get their own directories.
+        let mut name = s.name.clone();
+        let mut k = 2;
+        while names.contains(&name) {
+            name = format!("{}_{k}", s.name);
+            k += 1;
+        }
+        let results = run_replications(&s);
+        let summary = Summary::new(&results);
+        output::write_run(&out.join(&name), &s, &results, &summary)?;
+        firm_months += s.simulation.replications as u64
+            * s.simulation.firms as u64
+            * (s.simulation.burn_in_months + s.simulation.months) as u64;
+        names.push(name);
+        summaries.push(summary);
+    }
+    let rows = compare::rows(&names, &summaries);
+    output::write_comparison(out, &rows)?;
+    Ok(ComparisonReport {
+        names,
+        rows,
+        replications: base.replications as u64,
+        firm_months,
+        elapsed: started.elapsed(),
+    })
+}
+
+impl ComparisonReport {
+    pub fn console_table(&self) -> String {
+        format!(
+            "{} scenarios against {}, {} replications each (paired differences, 95% CI)\n{}",
+            self.names.len() - 1,
+            self.names[0],
+            self.replications,
+            compare::console_table(&self.rows, &self.names)
+        )
+    }
+
+    pub fn throughput_line(&self) -> String {
+        let seconds = self.elapsed.as_secs_f64().max(1e-9);
+        format!(
+            "throughput: {:.1} M firm-months/s ({} scenarios × {} replications, {:.1} M firm-months in {:.1} s)",
+            self.firm_months as f64 / seconds / 1e6,
+            self.names.len(),
+            self.replications,
+            self.firm_months as f64 / 1e6,
+            seconds
+        )
     }
 }

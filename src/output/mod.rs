@@ -263,6 +263,44 @@ pub fn write_search(out: &Path, s: &Scenario, points: &[Point]) -> Result<()> {
     Ok(())
 }
 
+/// `comparison.csv`: scenario, metric, mean and 95 % CI, and the paired
+/// difference to the baseline with its 95 % CI.
+pub fn comparison_csv(rows: &[crate::experiment::compare::Row]) -> Vec<u8> {
+    csv_bytes(|w| {
+        w.write_record([
+            "scenario",
+            "metric",
+            "mean",
+            "ci_low",
+            "ci_high",
+            "diff",
+            "diff_ci_low",
+            "diff_ci_high",
+        ])?;
+        for r in rows {
+            let l = r.level.as_ref();
+            let d = r.diff.as_ref();
+            w.write_record([
+                r.scenario.clone(),
+                r.metric.clone(),
+                cell(l.map(|e| e.mean)),
+                cell(l.and_then(|e| e.ci_low)),
+                cell(l.and_then(|e| e.ci_high)),
+                cell(d.map(|e| e.mean)),
+                cell(d.and_then(|e| e.ci_low)),
+                cell(d.and_then(|e| e.ci_high)),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes `comparison.csv` into `out` (created if needed).
+pub fn write_comparison(out: &Path, rows: &[crate::experiment::compare::Row]) -> Result<()> {
+    fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    write_atomic(&out.join("comparison.csv"), &comparison_csv(rows))
+}
+
 /// Writes a run's files into `out` (created if needed).
 pub fn write_run(out: &Path, s: &Scenario, results: &[ReplicationResult], summary: &Summary) -> Result<()> {
     fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
