@@ -391,9 +391,10 @@ pub fn run_comparison(scenarios: &[Scenario], out: &Path) -> Result<ComparisonRe
 
 impl ComparisonReport {
     pub fn console_table(&self) -> String {
+        let others = self.names.len() - 1;
         format!(
-            "{} scenarios against {}, {} replications each (paired differences, 95% CI)\n{}",
-            self.names.len() - 1,
+            "{others} scenario{} against {}, {} replications each (paired differences, 95% CI)\n{}",
+            if others == 1 { "" } else { "s" },
             self.names[0],
             self.replications,
             compare::console_table(&self.rows, &self.names)
