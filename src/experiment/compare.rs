@@ -5,8 +5,8 @@
 
 use std::fmt::Write as _;
 
-use super::Summary;
 use super::stats::{Estimate, estimate};
+use super::{Summary, fmt_num};
 
 /// Metrics shown on the console in a comparison (DESIGN.md §7), in order.
 pub const HEADLINE: [&str; 9] = [
@@ -92,7 +92,7 @@ pub fn console_table(rows: &[Row], names: &[String]) -> String {
         let find = |scenario: &str| rows.iter().find(|r| r.scenario == scenario && r.metric == metric);
         match find(&names[0]).and_then(|r| r.level.as_ref()) {
             Some(level) => {
-                let _ = writeln!(out, "{metric} ({}: {})", names[0], fmt(level.mean));
+                let _ = writeln!(out, "{metric} ({}: {})", names[0], fmt_num(level.mean));
             }
             None => {
                 let _ = writeln!(out, "{metric} (difference to {})", names[0]);
@@ -120,25 +120,8 @@ pub fn console_table(rows: &[Row], names: &[String]) -> String {
     out
 }
 
-/// Four decimals for small numbers, whole thousands grouped for levels.
-fn fmt(x: f64) -> String {
-    if x.abs() >= 1000.0 {
-        let s = format!("{:.0}", x.abs());
-        let mut grouped = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        if x < 0.0 { format!("-{grouped}") } else { grouped }
-    } else {
-        format!("{x:.4}")
-    }
-}
-
 fn signed(x: f64) -> String {
-    let s = fmt(x);
+    let s = fmt_num(x);
     if x >= 0.0 { format!("+{s}") } else { s }
 }
 

@@ -141,8 +141,8 @@ impl RunReport {
     }
 }
 
-/// Four significant digits for shares, thousands grouped for levels.
-fn fmt_num(x: f64) -> String {
+/// Four decimals for shares, whole thousands grouped for levels.
+pub(crate) fn fmt_num(x: f64) -> String {
     if x.abs() >= 1000.0 {
         let s = format!("{:.0}", x.abs());
         let mut grouped = String::new();
