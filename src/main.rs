@@ -59,6 +59,12 @@ enum Command {
         tradefin compare baseline my_policy.json --set simulation.firms=2000 --out results/mine"
     )]
     Compare(CompareArgs),
+    /// Print the JSON Schema of the scenario format (for editors): every key
+    /// with its description, default and allowed range.
+    #[command(after_help = "Example:\n  tradefin schema > tradefin.schema.json\n  \
+        then add \"$schema\": \"./tradefin.schema.json\" to a scenario file, or map \
+        *.json in your editor's JSON Schema settings.")]
+    Schema,
 }
 
 #[derive(Args)]
@@ -167,6 +173,13 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Calibrate(args)) => calibrate(args),
+        Some(Command::Schema) => {
+            emit(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&scenario::schema::schema())?
+            ));
+            Ok(())
+        }
         Some(Command::Scenarios) => {
             for builtin in scenario::builtins()? {
                 emit(&format!("{:<24} {}\n", builtin.name, builtin.description));

@@ -206,6 +206,9 @@ struct Layer {
 /// scenario.
 pub const PROVENANCE_KEY: &str = "tradefin";
 
+/// Reserved top-level key where an editor looks for the JSON Schema.
+pub const SCHEMA_KEY: &str = "$schema";
+
 /// The chain from the top file to its root ancestor, each file checked on
 /// its own.
 fn read_chain(top: Origin) -> Result<Vec<Layer>> {
@@ -228,6 +231,18 @@ fn read_chain(top: Origin) -> Result<Vec<Layer>> {
                 format!(
                     "{PROVENANCE_KEY} = {}: must be an object (it is written by tradefin)",
                     short(&provenance)
+                ),
+            ));
+        }
+        // An editor's pointer to the JSON Schema (`tradefin schema`).
+        if let Some(schema) = object.remove(SCHEMA_KEY)
+            && !schema.is_string()
+        {
+            return Err(Error::input(
+                &source,
+                format!(
+                    "{SCHEMA_KEY} = {}: must be a string (the schema's location)",
+                    short(&schema)
                 ),
             ));
         }

@@ -8,6 +8,7 @@ pub mod load;
 pub mod merge;
 pub mod month;
 pub mod params;
+pub mod schema;
 pub mod validate;
 
 pub use builtin::{BuiltinInfo, builtins};

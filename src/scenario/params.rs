@@ -6,13 +6,14 @@
 //! thousands of US dollars (kUSD); rates are annual decimals unless the name
 //! says otherwise.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::month::YearMonth;
 
 /// A complete scenario. Every key has a default, so a file only states what
 /// it changes (usually by `extends`-ing the baseline).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scenario {
     /// Short identifier; names the output directory. Default: the file name
@@ -30,7 +31,7 @@ pub struct Scenario {
 }
 
 /// Run length, population and replications.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Simulation {
     /// First reported month, `"YYYY-MM"`. Default `"2006-01"`.
@@ -64,7 +65,7 @@ impl Default for Simulation {
 
 /// The environment every agent faces: demand, exchange rate, interest rates,
 /// buyers' payment terms and their default risk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct World {
     /// Foreign demand index (1.0 at the first simulated month).
@@ -122,7 +123,7 @@ impl Default for World {
 }
 
 /// A demand index: `ln D_t = g·t/12 + c_t`, `c_t = ρ c_{t−1} + σ ε_t`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DemandProcess {
     /// Trend growth per year (≥ −0.5, ≤ 1).
@@ -145,7 +146,7 @@ impl Default for DemandProcess {
 
 /// Which payment terms export orders carry, by the exporter's size class
 /// (small firms get worse terms), and how long buyers take to pay.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaymentTerms {
     pub micro: TermMix,
@@ -177,12 +178,16 @@ impl Default for PaymentTerms {
 
 /// Relative weights of the four payment terms (each ≥ 0, sum > 0; they are
 /// normalised). Source for the mix: IMF (Asmundson et al. 2011).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TermMix {
+    /// Weight of cash in advance (≥ 0).
     pub cash_in_advance: f64,
+    /// Weight of letters of credit (≥ 0).
     pub letter_of_credit: f64,
+    /// Weight of documentary collection (≥ 0).
     pub documentary_collection: f64,
+    /// Weight of open account (≥ 0).
     pub open_account: f64,
 }
 
@@ -206,7 +211,7 @@ impl Default for TermMix {
 /// Probability that a single order is never paid, by payment term (each in
 /// [0, 1]). An LC fails only if the issuing bank fails or the documents are
 /// discrepant and the buyer then refuses (documentary-collection risk).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BuyerDefault {
     /// LC-issuing bank default. Default 0.0005.
@@ -233,7 +238,7 @@ impl Default for BuyerDefault {
 // ---------------------------------------------------------------- firms
 
 /// The firm population and firm behaviour.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Firms {
     /// Shape k of the Pareto productivity distribution φ ~ Pareto(1, k)
@@ -355,7 +360,7 @@ impl Default for Firms {
 }
 
 /// Management quality m ∈ [0, 1]: `m = clamp(Beta(a, b) + slope·ln φ, 0, 1)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Management {
     /// (> 0). Default 2.
@@ -377,7 +382,7 @@ impl Default for Management {
 }
 
 /// Export participation, intensity, entry and exit (Melitz 2003; Chaney 2016).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Export {
     /// Initially a firm exports if φ·exp(dispersion·ε) exceeds this (≥ 1). Default 1.6.
@@ -430,7 +435,7 @@ impl Default for Export {
 
 /// Orders: each month a firm receives `n = max(1, round(base·size^e))`
 /// orders with total value `capacity × demand × lognormal(dispersion)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Orders {
     /// Export orders a month for a firm of size 1 (≥ 1). Default 3.
@@ -459,7 +464,7 @@ impl Default for Orders {
 /// with K* the productivity-given potential, π the month's gross profit over
 /// expected sales and ℓ the share of orders lost for lack of finance
 /// (the change is clamped to ±0.2 a month).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Capacity {
     /// Monthly speed of reversion to potential (in [0, 1]). Default 0.03.
@@ -487,7 +492,7 @@ impl Default for Capacity {
 /// `b ← (1−λ) b + λ·outcome` after each request; a firm with b below the
 /// threshold does not apply, and its belief recovers toward `initial` at
 /// `recovery` a month.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Belief {
     /// (in [0, 1]). Default 0.7.
@@ -515,7 +520,7 @@ impl Default for Belief {
 /// w_liq·min(cash/cost, 3) − w_lev·debt/(12·sales) + w_age·ln(1 +
 /// age_years) + u`, with u a permanent firm effect ~ N(0, sd²). All weights
 /// are ≥ 0.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CreditQuality {
     /// Default 1.0.
@@ -552,7 +557,7 @@ impl Default for CreditQuality {
 /// `p = (1 − (1 − annual)^(1/12)) · exp(−elasticity·z)` (capped at 0.5),
 /// each costing `size_months` of expected sales. They make default risk depend on the true
 /// creditworthiness z that banks screen for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OperatingLoss {
     /// Yearly probability at z = 0 (in [0, 1]). Default 0.06.
@@ -574,7 +579,7 @@ impl Default for OperatingLoss {
 }
 
 /// Exit and entry of firms.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Demography {
     /// Yearly exit probability for reasons outside the model (in [0, 1]). Default 0.04.
@@ -607,7 +612,7 @@ impl Default for Demography {
 
 /// Mutual-guarantee groups: related SMEs guarantee each other's bank loans;
 /// when one defaults its guarantors must pay, and may default in turn.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct GuaranteeGroups {
     /// Share of SMEs in a group (in [0, 1]). Default 0.25.
@@ -629,7 +634,7 @@ impl Default for GuaranteeGroups {
 }
 
 /// Named size-class definitions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SizeClassPreset {
     /// China 2011 industrial standard (the default).
@@ -649,7 +654,7 @@ pub enum SizeClassPreset {
 }
 
 /// How the two tests (employees, revenue) combine for a class's lower bound.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ThresholdRule {
     /// A firm belongs to a class only if it meets both lower bounds (China).
@@ -660,7 +665,7 @@ pub enum ThresholdRule {
 }
 
 /// Lower bounds of the micro/small/medium/large classes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SizeClassDefinition {
     pub rule: ThresholdRule,
@@ -680,14 +685,16 @@ impl Default for SizeClassDefinition {
 
 /// Lower bound of one class. A class with both bounds at or above the next
 /// class's is empty.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClassThreshold {
     /// (≥ 0, or `"inf"`: no firm reaches the class by this test).
     #[serde(with = "number_or_inf")]
+    #[schemars(schema_with = "number_or_inf::schema")]
     pub employees: f64,
     /// Annual revenue in millions of the threshold currency (≥ 0, or `"inf"`).
     #[serde(with = "number_or_inf")]
+    #[schemars(schema_with = "number_or_inf::schema")]
     pub revenue_millions: f64,
 }
 
@@ -697,8 +704,17 @@ pub struct ClassThreshold {
 mod number_or_inf {
     use std::fmt;
 
+    use schemars::{Schema, SchemaGenerator, json_schema};
+
     use serde::de::{self, Visitor};
     use serde::{Deserializer, Serializer};
+
+    /// A number, or the string `"inf"`.
+    pub fn schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "anyOf": [{ "type": "number" }, { "const": "inf" }]
+        })
+    }
 
     pub fn serialize<S: Serializer>(x: &f64, serializer: S) -> Result<S::Ok, S::Error> {
         if *x == f64::INFINITY {
@@ -805,7 +821,7 @@ impl SizeClassDefinition {
 // ---------------------------------------------------------------- banks
 
 /// The banking sector.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Banks {
     /// H: banks a firm may visit in a month, main bank first (≥ 1).
@@ -888,7 +904,7 @@ impl Default for Banks {
 }
 
 /// The trade finance products a bank may offer (DESIGN.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductKind {
     /// Post-shipment: advance against an LC receivable (the cheapest).
@@ -911,7 +927,7 @@ pub enum ProductKind {
 }
 
 /// Terms of each product.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Products {
     pub lc_negotiation: ProductTerms,
@@ -959,7 +975,7 @@ impl Default for Products {
 }
 
 /// One product's terms.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProductTerms {
     /// Largest loan as a share of the backing asset (in (0, 1]).
@@ -994,7 +1010,7 @@ impl Default for ProductTerms {
 }
 
 /// One type of bank. `count` identical banks share the type's equity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct BankType {
     /// Label used in output (non-empty).
@@ -1068,7 +1084,7 @@ impl Default for BankType {
 
 /// Hard lending thresholds for SME applicants; an SME failing any of them is
 /// rejected whatever the price.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmeThresholds {
     /// (≥ 0). Default 0.
@@ -1180,7 +1196,7 @@ pub const REFERENCE_FIRMS: f64 = 10_000.0;
 
 /// Government agents (DESIGN.md §2). Each keeps its own accounts; their
 /// net cost is the fiscal cost. All programmes are off by default.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Government {
     pub regulator: Regulator,
@@ -1197,12 +1213,16 @@ pub struct Government {
 }
 
 /// Which size classes a programme serves.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Eligibility {
+    /// Serves micro firms.
     pub micro: bool,
+    /// Serves small firms.
     pub small: bool,
+    /// Serves medium firms.
     pub medium: bool,
+    /// Serves large firms.
     pub large: bool,
 }
 
@@ -1221,7 +1241,7 @@ impl Default for Eligibility {
 /// A public credit guarantee agency. A firm a bank rejects for its score
 /// or its collateral may ask for a guarantee; if the agency accepts, the
 /// bank re-evaluates with `coverage` of the loan carrying the agency's risk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct GuaranteeAgency {
     /// Default false.
@@ -1269,7 +1289,7 @@ impl Default for GuaranteeAgency {
 }
 
 /// The export-import bank.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Exim {
     /// Lending to exporters the commercial banks did not finance.
@@ -1281,7 +1301,7 @@ pub struct Exim {
 /// Direct Exim lending: after the commercial banks, an eligible exporter
 /// with finance still missing applies to the Exim bank, which screens it
 /// itself and lends at a concessional rate from a yearly budget.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct EximDirect {
     /// Default false.
@@ -1326,7 +1346,7 @@ impl Default for EximDirect {
 /// earmarked for trade finance to SMEs. Each bank gets a share in
 /// proportion to its equity; an SME loan funded from it costs the bank the
 /// on-lending rate instead of its deposit funding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OnLending {
     /// Default false.
@@ -1353,7 +1373,7 @@ impl Default for OnLending {
 /// indemnity_share (+ financing value, if short of finance and its main
 /// bank lends against insured receivables) > premium × (1 − subsidy)`,
 /// with p the buyer default probability and m management quality.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Insurance {
     /// Default false.
@@ -1398,12 +1418,16 @@ impl Default for Insurance {
 }
 
 /// Shares by size class (each in [0, 1]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ByClass {
+    /// Micro firms (in [0, 1]).
     pub micro: f64,
+    /// Small firms (in [0, 1]).
     pub small: f64,
+    /// Medium firms (in [0, 1]).
     pub medium: f64,
+    /// Large firms (in [0, 1]).
     pub large: f64,
 }
 
@@ -1422,7 +1446,7 @@ impl Default for ByClass {
 /// and is covered while u < coverage of its class + growth × years since
 /// `simulation.start` (capped at 1). Banks see covered firms with less
 /// noise and, with shared records, every covered firm's past defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Bureau {
     /// Default false.
@@ -1457,7 +1481,7 @@ impl Default for Bureau {
 /// Management training: each year a share of the untrained SMEs is
 /// trained once, raising management quality m (which lowers document
 /// errors and default risk and raises insurance take-up).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Training {
     /// Default false.
@@ -1482,7 +1506,7 @@ impl Default for Training {
 }
 
 /// Banking regulation and the legal system.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Regulator {
     /// Minimum ratio of equity to risk-weighted assets (in (0, 1)). Default 0.08.
@@ -1517,7 +1541,7 @@ impl Default for Regulator {
 }
 
 /// Risk weights (each ≥ 0, ≤ 12.5).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RiskWeights {
     /// Loans to large firms. Default 1.0.
@@ -1550,20 +1574,22 @@ impl Default for RiskWeights {
 
 /// A temporary change to a world variable from `from` to `to` inclusive:
 /// exactly one of `multiply` and `add`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Shock {
     pub target: ShockTarget,
     pub from: YearMonth,
     pub to: YearMonth,
+    /// Multiplies the target over the range (≥ 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiply: Option<f64>,
+    /// Added to the target over the range (any finite number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub add: Option<f64>,
 }
 
 /// What a shock changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ShockTarget {
     #[serde(rename = "world.foreign_demand")]
     ForeignDemand,

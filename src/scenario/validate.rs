@@ -37,6 +37,34 @@ impl fmt::Display for Problem {
 
 /// Every problem in `s`, in document order; empty if it is valid.
 pub fn validate(s: &Scenario) -> Vec<Problem> {
+    check(s).problems
+}
+
+/// The allowed range of a numeric parameter at a JSON path (`[0]` for
+/// array elements), as JSON Schema keywords.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bounds {
+    pub path: String,
+    /// `(value, inclusive)`.
+    pub low: Option<(f64, bool)>,
+    pub high: Option<(f64, bool)>,
+}
+
+/// The range of every numeric parameter of `s` that its checks cover
+/// (optional values only where `s` has them).
+pub fn bounds(s: &Scenario) -> Vec<Bounds> {
+    check(s)
+        .ranges
+        .into_iter()
+        .map(|(path, r)| Bounds {
+            path,
+            low: r.low,
+            high: r.high,
+        })
+        .collect()
+}
+
+fn check(s: &Scenario) -> Checker {
     let mut c = Checker::default();
     if s.name.is_empty() || s.name.contains(['/', '\\']) || s.name == "." || s.name == ".." {
         c.problem(
@@ -53,7 +81,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     for (i, shock) in s.shocks.iter().enumerate() {
         c.section(&format!("shocks[{i}]"), |c| self::shock(c, i, shock));
     }
-    c.problems
+    c
 }
 
 fn simulation(c: &mut Checker, s: &Simulation) {
@@ -662,6 +690,8 @@ impl Serialize for Number {
 struct Checker {
     prefix: String,
     problems: Vec<Problem>,
+    /// Every range checked, by path.
+    ranges: Vec<(String, Range)>,
 }
 
 impl Checker {
@@ -674,6 +704,7 @@ impl Checker {
 
     /// Checks `x` against `range`; returns whether it passed.
     fn within<T: Copy + Into<f64> + Serialize>(&mut self, key: &str, x: T, range: Range) -> bool {
+        self.ranges.push((self.path(key), range));
         let ok = range.contains(x.into());
         if !ok {
             let value = if x.into().is_finite() {
