@@ -65,6 +65,27 @@ enum Command {
         then add \"$schema\": \"./tradefin.schema.json\" to a scenario file, or map \
         *.json in your editor's JSON Schema settings.")]
     Schema,
+    /// Run a parameter sweep: a base scenario over a grid or a Latin
+    /// hypercube of parameter values; writes sweep.csv and sweep_summary.csv.
+    #[command(after_help = "Examples:\n  tradefin sweep guarantee_coverage\n  \
+        tradefin sweep threshold_by_bureau --replications 4\n  \
+        tradefin sweep my_sweep.json --set simulation.firms=2000 --out results/my_sweep")]
+    Sweep(SweepArgs),
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// Sweep file, or a built-in sweep (guarantee_coverage, threshold_by_bureau).
+    sweep: String,
+    /// Replications of every point (overrides simulation.replications).
+    #[arg(long)]
+    replications: Option<u64>,
+    /// Applied to every point before the swept values.
+    #[command(flatten)]
+    overrides: OverrideArgs,
+    /// Output directory (default: results/<sweep name>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -173,6 +194,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Calibrate(args)) => calibrate(args),
+        Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Schema) => {
             emit(&format!(
                 "{}\n",
@@ -271,6 +293,27 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let report = tradefin::experiment::run_comparison(&scenarios, &out).context("running the comparison")?;
     emit(&report.console_table());
     emit(&format!("wrote {}\n", out.display()));
+    emit(&format!("{}\n", report.throughput_line()));
+    Ok(())
+}
+
+fn sweep(args: SweepArgs) -> anyhow::Result<()> {
+    let overrides = parse_overrides(
+        &args.overrides.set,
+        &[("simulation.replications", args.replications)],
+    )?;
+    let sweep = tradefin::experiment::sweep::load(&args.sweep, &overrides)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("results").join(&sweep.name));
+    let report = tradefin::experiment::run_sweep(&sweep, &out).context("running the sweep")?;
+    emit(&format!(
+        "{}: {} points × their replications, {} rows\nwrote {}\n",
+        report.name,
+        report.points,
+        report.cells,
+        out.display()
+    ));
     emit(&format!("{}\n", report.throughput_line()));
     Ok(())
 }

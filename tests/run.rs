@@ -265,6 +265,13 @@ fn every_built_in_scenario_is_listed_and_runs_by_name() {
     }
     let shipped = fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
         .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
         .count();
     assert_eq!(names.len(), shipped, "{names:?}");
     for name in &names {
@@ -378,4 +385,65 @@ fn compare_with_itself_gives_zero_differences() {
     // Fewer than two scenarios is bad input.
     let alone = tradefin(dir.path(), &["compare", "baseline"], None);
     assert_eq!(alone.status.code(), Some(2));
+}
+
+/// A sweep over one parameter gives, point by point, what separate runs at
+/// those values give with the same seeds; its files do not depend on the
+/// number of threads.
+#[test]
+fn a_sweep_equals_separate_runs_and_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("h.json"),
+        r#"{"base": "baseline", "design": "grid",
+            "parameters": {"banks.search_breadth": [1, 3]}}"#,
+    )
+    .unwrap();
+    let small = [
+        "--replications",
+        "2",
+        "--set",
+        "simulation.firms=300",
+        "--set",
+        "simulation.months=6",
+    ];
+    let sweep = |threads: &str, out: &str| {
+        let mut args = vec!["sweep", "h.json", "--out", out];
+        args.extend(small);
+        let output = tradefin(dir.path(), &args, Some(threads));
+        assert_success(&output);
+        fs::read_to_string(dir.path().join(out).join("sweep_summary.csv")).unwrap()
+    };
+    let summary = sweep("2", "s2");
+    assert_eq!(summary, sweep("1", "s1"), "thread count changed the summary");
+    assert_eq!(
+        fs::read(dir.path().join("s2/sweep.csv")).unwrap(),
+        fs::read(dir.path().join("s1/sweep.csv")).unwrap()
+    );
+
+    for (point, breadth) in [("1", "1"), ("2", "3")] {
+        let mut args = vec!["run", "baseline", "--out", breadth, "--set"];
+        let set = format!("banks.search_breadth={breadth}");
+        args.push(&set);
+        args.extend(small);
+        assert_success(&tradefin(dir.path(), &args, None));
+        let run = fs::read_to_string(dir.path().join(breadth).join("summary.csv")).unwrap();
+        for metric in ["approval_rate_sme", "exports", "fiscal_cost_total"] {
+            let mean_in_run = run
+                .lines()
+                .find(|l| l.starts_with(&format!("{metric},")))
+                .unwrap()
+                .split(',')
+                .nth(1)
+                .unwrap();
+            let mean_in_sweep = summary
+                .lines()
+                .find(|l| l.starts_with(&format!("{point},{breadth},{metric},")))
+                .unwrap()
+                .split(',')
+                .nth(3)
+                .unwrap();
+            assert_eq!(mean_in_run, mean_in_sweep, "{metric} at breadth {breadth}");
+        }
+    }
 }

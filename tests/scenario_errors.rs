@@ -223,7 +223,7 @@ fn government_and_product_mistakes() {
             "bad.json",
             "government.guarantee.coverage",
             "1.5",
-            "must be > 0 and ≤ 1",
+            "must be between 0 and 1",
         ],
     );
     check_file(

@@ -301,6 +301,101 @@ pub fn write_comparison(out: &Path, rows: &[crate::experiment::compare::Row]) ->
     write_atomic(&out.join("comparison.csv"), &comparison_csv(rows))
 }
 
+/// A CSV file written row by row under a temporary name and renamed when
+/// `finish`ed, so that a large file never sits in memory and an
+/// interrupted run leaves no file that looks whole.
+pub struct StreamedCsv {
+    writer: csv::Writer<std::io::BufWriter<fs::File>>,
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl StreamedCsv {
+    pub fn create(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.tmp"));
+        let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        Ok(StreamedCsv {
+            writer: csv::Writer::from_writer(std::io::BufWriter::new(file)),
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn write(&mut self, row: &[String]) -> Result<()> {
+        self.writer
+            .write_record(row)
+            .map_err(|e| Error::io(&self.tmp, std::io::Error::other(e)))
+    }
+
+    pub fn finish(self) -> Result<()> {
+        let StreamedCsv { writer, tmp, path } = self;
+        let file = writer
+            .into_inner()
+            .map_err(|e| Error::io(&tmp, std::io::Error::other(e.to_string())))?
+            .into_inner()
+            .map_err(|e| Error::io(&tmp, std::io::Error::other(e.to_string())))?;
+        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+        fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    }
+}
+
+/// A number cell (empty if undefined).
+pub fn number_cell(x: Option<f64>) -> String {
+    cell(x)
+}
+
+/// A parameter value as a CSV cell: numbers and strings as they are,
+/// anything else as JSON.
+pub fn value_cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| cell(Some(x))),
+        other => other.to_string(),
+    }
+}
+
+/// `sweep_summary.csv`: per point, its parameter values and each metric's
+/// mean and 95 % CI over replications, from the running sums (n, Σx, Σx²).
+pub fn write_sweep_summary(
+    out: &Path,
+    sweep: &crate::experiment::sweep::Sweep,
+    names: &[String],
+    sums: &[Vec<(f64, f64, f64)>],
+) -> Result<()> {
+    let mut w = StreamedCsv::create(&out.join("sweep_summary.csv"))?;
+    let mut header = vec!["point".to_string()];
+    header.extend(sweep.parameters.iter().cloned());
+    header.extend(["metric", "mean", "ci_low", "ci_high", "n"].map(String::from));
+    w.write(&header)?;
+    for (p, ((values, _), point_sums)) in sweep.points.iter().zip(sums).enumerate() {
+        for (name, &(n, sum, squares)) in names.iter().zip(point_sums) {
+            let mean = (n > 0.0).then(|| sum / n);
+            let half = (n > 1.0).then(|| {
+                let variance = ((squares - n * (sum / n).powi(2)) / (n - 1.0)).max(0.0);
+                crate::experiment::stats::t_critical_95(n as usize - 1) * (variance / n).sqrt()
+            });
+            let mut row = vec![(p + 1).to_string()];
+            row.extend(values.iter().map(value_cell));
+            row.extend([
+                name.clone(),
+                cell(mean),
+                cell(mean.zip(half).map(|(m, h)| m - h)),
+                cell(mean.zip(half).map(|(m, h)| m + h)),
+                (n as usize).to_string(),
+            ]);
+            w.write(&row)?;
+        }
+    }
+    w.finish()
+}
+
 /// Writes a run's files into `out` (created if needed).
 pub fn write_run(out: &Path, s: &Scenario, results: &[ReplicationResult], summary: &Summary) -> Result<()> {
     fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;

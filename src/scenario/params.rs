@@ -1246,7 +1246,8 @@ impl Default for Eligibility {
 pub struct GuaranteeAgency {
     /// Default false.
     pub enabled: bool,
-    /// Share of the loan (principal and interest) guaranteed (in (0, 1]).
+    /// Share of the loan (principal and interest) guaranteed (in [0, 1]; 0
+    /// guarantees nothing).
     /// Default 0.7 (partial cover keeps banks screening: Beck, Klapper &
     /// Mendoza 2010).
     pub coverage: f64,

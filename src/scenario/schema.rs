@@ -126,7 +126,7 @@ mod tests {
             (json!(0.0), json!(1.0))
         );
         let coverage = &s["properties"]["government"]["properties"]["guarantee"]["properties"]["coverage"];
-        assert_eq!(coverage["exclusiveMinimum"], json!(0.0));
+        assert_eq!(coverage["minimum"], json!(0.0));
         assert_eq!(coverage["maximum"], json!(1.0));
         assert!(coverage["description"].as_str().unwrap().contains("guaranteed"));
         let count = &s["properties"]["banks"]["properties"]["types"]["items"]["properties"]["count"];

@@ -478,7 +478,7 @@ fn government(c: &mut Checker, g: &Government) {
     c.section("regulator", |c| regulator(c, &g.regulator));
     c.section("guarantee", |c| {
         let a = &g.guarantee;
-        c.within("coverage", a.coverage, Range::above(0.0).at_most(1.0));
+        c.probability("coverage", a.coverage);
         c.range("fee", a.fee, 0.0, 0.2);
         c.at_least("fund", a.fund, 0.0);
         c.at_least("leverage", a.leverage, 0.0);
@@ -864,8 +864,8 @@ mod tests {
                 "banks.products.working_capital.recourse = false: must be true: only factoring may be without recourse",
             ),
             (
-                Box::new(|s| s.government.guarantee.coverage = 0.0),
-                "government.guarantee.coverage = 0.0: must be > 0 and ≤ 1",
+                Box::new(|s| s.government.guarantee.coverage = 1.5),
+                "government.guarantee.coverage = 1.5: must be between 0 and 1",
             ),
             (
                 Box::new(|s| s.government.insurance.claim_delay_months = 7),

@@ -41,7 +41,12 @@ impl GuaranteeFund {
         if agency_score < p.min_score {
             return None;
         }
-        let by_capacity = self.capacity(p.leverage) / (p.coverage * owed_per_kusd);
+        // A guarantee that covers nothing uses no capacity.
+        let by_capacity = if p.coverage > 0.0 {
+            self.capacity(p.leverage) / (p.coverage * owed_per_kusd)
+        } else {
+            f64::INFINITY
+        };
         let amount = requested.min(p.max_amount_kusd).min(by_capacity);
         (amount > 0.0).then_some(amount)
     }

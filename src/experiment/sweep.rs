@@ -1,0 +1,267 @@
+//! Parameter sweeps (DESIGN.md §6): a base scenario, a design (`grid` or
+//! `latin_hypercube`) and the parameters to vary, by their scenario paths.
+//! Every point runs every replication with the base's seed (common random
+//! numbers across points).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::scenario::{self, Override, Scenario};
+use crate::{Error, Result};
+
+use super::search::latin_hypercube;
+
+/// A sweep file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    /// Names the output directory. Default: the file name without `.json`.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    /// The scenario every point changes: a path relative to the sweep file,
+    /// or a built-in name.
+    pub base: String,
+    pub design: Design,
+    /// Points of a Latin hypercube (≥ 1); not used by a grid.
+    #[serde(default)]
+    pub samples: Option<u32>,
+    /// Seed of a Latin hypercube design. Default 1.
+    #[serde(default)]
+    pub design_seed: Option<u64>,
+    /// Scenario path → values (grid: every value; Latin hypercube:
+    /// `[low, high]`).
+    pub parameters: BTreeMap<String, Vec<Value>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Design {
+    /// Every combination of the listed values.
+    Grid,
+    /// `samples` points, each range cut into that many strata, each used once.
+    LatinHypercube,
+}
+
+/// A sweep ready to run: its points as scenarios, with the values that
+/// define each.
+#[derive(Debug)]
+pub struct Sweep {
+    pub name: String,
+    pub parameters: Vec<String>,
+    /// (parameter values, scenario) per point.
+    pub points: Vec<(Vec<Value>, Scenario)>,
+}
+
+/// Reads a sweep file (or a built-in sweep by name), checks it and builds
+/// its points; `overrides` apply to every point before the swept values.
+pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
+    let (source, text, dir) = if Path::new(spec).is_file() {
+        let text = std::fs::read_to_string(spec).map_err(|e| Error::io(Path::new(spec), e))?;
+        let dir = Path::new(spec)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        (spec.to_string(), text.to_string(), Some(dir))
+    } else if let Some((name, text)) = builtin(spec) {
+        (format!("built-in sweep {name}"), text.to_string(), None)
+    } else {
+        let names: Vec<&str> = BUILTIN_SWEEPS.iter().map(|(n, _)| *n).collect();
+        return Err(Error::input(
+            spec,
+            format!(
+                "no such file, and no built-in sweep of that name (built-ins: {})",
+                names.join(", ")
+            ),
+        ));
+    };
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    let file: SweepFile = serde_path_to_error::deserialize(de)
+        .map_err(|e| Error::input(&source, format!("{}: {}", e.path(), e.inner())))?;
+    let bad = |path: &str, message: String| Error::input(&source, format!("{path}: {message}"));
+    if file.parameters.is_empty() {
+        return Err(bad("parameters", "must name at least one scenario path".into()));
+    }
+    let values: Vec<Vec<Value>> = match file.design {
+        Design::Grid => {
+            for (path, vs) in &file.parameters {
+                if vs.is_empty() {
+                    return Err(bad(
+                        &format!("parameters.{path}"),
+                        "must list at least one value".into(),
+                    ));
+                }
+            }
+            grid(&file.parameters.values().cloned().collect::<Vec<_>>())
+        }
+        Design::LatinHypercube => {
+            let samples = file.samples.filter(|n| *n >= 1).ok_or_else(|| {
+                bad(
+                    "samples",
+                    "a latin_hypercube needs \"samples\": the number of points (≥ 1)".into(),
+                )
+            })?;
+            let mut bounds = Vec::new();
+            for (path, vs) in &file.parameters {
+                match vs.as_slice() {
+                    [low, high] if low.as_f64().zip(high.as_f64()).is_some_and(|(l, h)| l <= h) => {
+                        bounds.push((low.as_f64().unwrap(), high.as_f64().unwrap()));
+                    }
+                    _ => {
+                        return Err(bad(
+                            &format!("parameters.{path}"),
+                            format!(
+                                "{}: a latin_hypercube needs [low, high], two numbers with low ≤ high",
+                                Value::Array(vs.clone())
+                            ),
+                        ));
+                    }
+                }
+            }
+            latin_hypercube(&bounds, samples as usize, file.design_seed.unwrap_or(1))
+                .into_iter()
+                .map(|p| p.into_iter().map(Value::from).collect())
+                .collect()
+        }
+    };
+    let base = match &dir {
+        Some(dir) if dir.join(&file.base).is_file() => dir.join(&file.base).display().to_string(),
+        _ => file.base.clone(),
+    };
+    let parameters: Vec<String> = file.parameters.keys().cloned().collect();
+    let mut points = Vec::with_capacity(values.len());
+    for point in values {
+        let mut all = overrides.to_vec();
+        all.extend(
+            parameters
+                .iter()
+                .zip(&point)
+                .map(|(path, v)| Override::new(path, &v.to_string())),
+        );
+        let s = scenario::load(&base, &all).map_err(|e| Error::input(&source, format!("{e}")))?;
+        points.push((point, s));
+    }
+    let name = file.name.clone().unwrap_or_else(|| {
+        PathBuf::from(spec)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "sweep".into())
+    });
+    Ok(Sweep {
+        name,
+        parameters,
+        points,
+    })
+}
+
+/// Every combination, the last parameter varying fastest.
+fn grid(values: &[Vec<Value>]) -> Vec<Vec<Value>> {
+    let mut points = vec![Vec::new()];
+    for vs in values {
+        points = points
+            .into_iter()
+            .flat_map(|p| {
+                vs.iter().map(move |v| {
+                    let mut q = p.clone();
+                    q.push(v.clone());
+                    q
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// `builtin_sweep!("name")` embeds `scenarios/sweeps/name.json`.
+macro_rules! builtin_sweep {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../scenarios/sweeps/", $name, ".json")),
+        )
+    };
+}
+
+/// The sweeps shipped in `scenarios/sweeps/`.
+pub const BUILTIN_SWEEPS: &[(&str, &str)] = &[
+    builtin_sweep!("guarantee_coverage"),
+    builtin_sweep!("threshold_by_bureau"),
+];
+
+fn builtin(name: &str) -> Option<(&'static str, &'static str)> {
+    let name = name.strip_suffix(".json").unwrap_or(name);
+    BUILTIN_SWEEPS.iter().copied().find(|(n, _)| *n == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grid_is_every_combination() {
+        let points = grid(&[
+            vec![Value::from(1), Value::from(2)],
+            vec![Value::from("a"), Value::from("b"), Value::from("c")],
+        ]);
+        assert_eq!(points.len(), 6);
+        assert_eq!(points[0], vec![Value::from(1), Value::from("a")]);
+        assert_eq!(points[5], vec![Value::from(2), Value::from("c")]);
+    }
+
+    #[test]
+    fn every_file_in_scenarios_sweeps_is_embedded() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps");
+        let mut files = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_str().unwrap();
+            let (_, text) = builtin(stem).unwrap_or_else(|| panic!("{stem} is not in BUILTIN_SWEEPS"));
+            assert_eq!(text, std::fs::read_to_string(&path).unwrap());
+            files += 1;
+        }
+        assert_eq!(files, BUILTIN_SWEEPS.len());
+    }
+
+    #[test]
+    fn every_shipped_sweep_loads() {
+        for (name, _) in BUILTIN_SWEEPS {
+            let sweep = load(name, &[]).unwrap();
+            assert!(sweep.points.len() >= 2, "{name}");
+        }
+    }
+
+    #[test]
+    fn sweep_mistakes_name_the_file_and_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |text: &str| {
+            let path = dir.path().join("s.json");
+            std::fs::write(&path, text).unwrap();
+            path.display().to_string()
+        };
+        let message = |text: &str| match load(&write(text), &[]) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted {text}"),
+        };
+        let m = message(
+            r#"{"base": "baseline", "design": "grid", "parameters": {"banks.search_breath": [2, 3]}}"#,
+        );
+        assert!(m.contains("s.json") && m.contains("banks.search_breath"), "{m}");
+        let m = message(
+            r#"{"base": "baseline", "design": "latin_hypercube", "parameters": {"banks.search_breadth": [2, 3]}}"#,
+        );
+        assert!(m.contains("samples"), "{m}");
+        let m = message(
+            r#"{"base": "baseline", "design": "grid", "parameters": {"government.guarantee.coverage": [1.5]}}"#,
+        );
+        assert!(
+            m.contains("government.guarantee.coverage") && m.contains("1.5"),
+            "{m}"
+        );
+        let m = message(r#"{"base": "baseline", "design": "cube", "parameters": {}}"#);
+        assert!(m.contains("design"), "{m}");
+    }
+}
