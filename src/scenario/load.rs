@@ -220,31 +220,27 @@ fn read_chain(top: Origin) -> Result<Vec<Layer>> {
         identities.push(origin.identity()?);
         let mut object = parse_object(&source, &origin.text()?)?;
         let extends = object.remove("extends");
-        // Provenance written by tradefin into results/*/scenario.json; it
-        // says what produced a result and changes nothing, so a resolved
-        // scenario can be run again as it is.
-        if let Some(provenance) = object.remove(PROVENANCE_KEY)
-            && !provenance.is_object()
-        {
-            return Err(Error::input(
-                &source,
-                format!(
-                    "{PROVENANCE_KEY} = {}: must be an object (it is written by tradefin)",
-                    short(&provenance)
-                ),
-            ));
-        }
-        // An editor's pointer to the JSON Schema (`tradefin schema`).
-        if let Some(schema) = object.remove(SCHEMA_KEY)
-            && !schema.is_string()
-        {
-            return Err(Error::input(
-                &source,
-                format!(
-                    "{SCHEMA_KEY} = {}: must be a string (the schema's location)",
-                    short(&schema)
-                ),
-            ));
+        // Keys that change nothing: the provenance tradefin writes into
+        // results/*/scenario.json (so a resolved scenario can be run again
+        // as it is), and an editor's pointer to the JSON Schema.
+        type Allowed = fn(&Value) -> bool;
+        let reserved: [(&str, Allowed, &str); 2] = [
+            (
+                PROVENANCE_KEY,
+                Value::is_object,
+                "an object (it is written by tradefin)",
+            ),
+            (SCHEMA_KEY, Value::is_string, "a string (the schema's location)"),
+        ];
+        for (key, allowed, what) in reserved {
+            if let Some(value) = object.remove(key)
+                && !allowed(&value)
+            {
+                return Err(Error::input(
+                    &source,
+                    format!("{key} = {}: must be {what}", short(&value)),
+                ));
+            }
         }
         let mut document = Value::Object(object);
         deserialize(&document).map_err(|message| Error::input(&source, message))?;
