@@ -44,7 +44,14 @@ fn run_small(dir: &Path, out: &str, threads: Option<&str>) -> Output {
     output
 }
 
-const FILES: [&str; 4] = ["scenario.json", "timeseries.csv", "summary.csv", "summary.json"];
+const FILES: [&str; 6] = [
+    "scenario.json",
+    "timeseries.csv",
+    "summary.csv",
+    "summary.json",
+    "report.html",
+    "report.md",
+];
 
 #[test]
 fn run_writes_its_files_and_reports_throughput() {

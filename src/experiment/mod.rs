@@ -2,6 +2,7 @@
 
 pub mod calibration;
 pub mod compare;
+pub mod figures;
 pub mod search;
 pub mod stats;
 pub mod sweep;
@@ -185,6 +186,10 @@ pub fn run_scenario(s: &Scenario, out: &Path) -> Result<RunReport> {
     let results = run_replications(s);
     let summary = Summary::new(&results);
     output::write_run(out, s, &results, &summary)?;
+    let monthly = figures::Monthly::new(&results, &figures::charted_metrics());
+    let reference = crate::scenario::load("baseline", &[]).ok();
+    let report = figures::run_report(s, &summary, &monthly, reference.as_ref())?;
+    output::report::write(out, &report)?;
     Ok(RunReport {
         name: s.name.clone(),
         timing: Timing::of(s, started),
@@ -358,6 +363,8 @@ pub fn run_comparison(scenarios: &[Scenario], out: &Path) -> Result<ComparisonRe
     let base = &scenarios[0].simulation;
     let mut names: Vec<String> = Vec::new();
     let mut summaries = Vec::new();
+    let mut monthly = Vec::new();
+    let mut run = Vec::new();
     let mut firm_months = 0u64;
     for s in scenarios {
         let mut s = s.clone();
@@ -378,9 +385,13 @@ pub fn run_comparison(scenarios: &[Scenario], out: &Path) -> Result<ComparisonRe
             * (s.simulation.burn_in_months + s.simulation.months) as u64;
         names.push(name);
         summaries.push(summary);
+        monthly.push(figures::Monthly::new(&results, &figures::charted_metrics()));
+        run.push(s);
     }
     let rows = compare::rows(&names, &summaries);
     output::write_comparison(out, &rows)?;
+    let report = figures::comparison_report(&run, &names, &rows, &monthly)?;
+    output::report::write(out, &report)?;
     Ok(ComparisonReport {
         names,
         rows,
@@ -498,7 +509,17 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path) -> Result<SweepReport> {
     }
     bar.finish_and_clear();
     writer.finish()?;
-    output::write_sweep_summary(out, sweep, &names, &sums)?;
+    let estimates: Vec<Vec<Option<stats::Estimate>>> = sums
+        .iter()
+        .map(|point| {
+            point
+                .iter()
+                .map(|&(n, sum, squares)| stats::from_sums(n, sum, squares))
+                .collect()
+        })
+        .collect();
+    output::write_sweep_summary(out, sweep, &names, &estimates)?;
+    output::report::write(out, &figures::sweep_report(sweep, &names, &estimates)?)?;
     Ok(SweepReport {
         name: sweep.name.clone(),
         points: sweep.points.len(),

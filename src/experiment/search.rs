@@ -3,8 +3,6 @@
 //! (method of simulated moments), then a second, narrower hypercube
 //! around the best point. The same design seed gives the same design.
 
-use serde_json::Value;
-
 use crate::scenario::Scenario;
 use crate::sim::rng::{Draw, Purpose, Streams};
 
@@ -185,53 +183,10 @@ fn best_of(points: &[Point]) -> usize {
 /// every leaf of the resolved scenario that differs from `base`, numbers
 /// to four significant digits.
 pub fn changes(base: &Scenario, values: &[f64]) -> Vec<String> {
-    let before = serde_json::to_value(base).expect("a scenario serialises");
-    let after = serde_json::to_value(at(base, values)).expect("a scenario serialises");
-    let mut out = Vec::new();
-    diff(&before, &after, String::new(), &mut out);
-    out
-}
-
-fn diff(a: &Value, b: &Value, path: String, out: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for (k, v) in y {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                match x.get(k) {
-                    Some(u) => diff(u, v, p, out),
-                    None => out.push(format!("{p}={v}")),
-                }
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (u, v)) in x.iter().zip(y).enumerate() {
-                diff(u, v, format!("{path}[{i}]"), out);
-            }
-        }
-        _ if a != b => out.push(format!("{path}={}", short(b))),
-        _ => {}
-    }
-}
-
-/// A number to four significant digits (the search's resolution), other
-/// values as JSON.
-fn short(v: &Value) -> String {
-    match v.as_f64() {
-        Some(x) if v.is_f64() && x != 0.0 => {
-            let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-            let text = format!("{x:.digits$}");
-            if text.contains('.') {
-                text.trim_end_matches('0').trim_end_matches('.').to_string()
-            } else {
-                text
-            }
-        }
-        _ => v.to_string(),
-    }
+    crate::scenario::diff::differences(base, &at(base, values))
+        .into_iter()
+        .map(|(path, value)| format!("{path}={value}"))
+        .collect()
 }
 
 #[cfg(test)]

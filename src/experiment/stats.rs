@@ -50,6 +50,33 @@ pub fn estimate(values: &[f64]) -> Option<Estimate> {
     })
 }
 
+/// The estimate `estimate` would give, from running sums of a sample: its
+/// size n, Σx and Σx² (for sweeps, whose rows are streamed to disk).
+pub fn from_sums(n: f64, sum: f64, squares: f64) -> Option<Estimate> {
+    if n < 1.0 {
+        return None;
+    }
+    let mean = sum / n;
+    if n < 2.0 {
+        return Some(Estimate {
+            mean,
+            sd: None,
+            ci_low: None,
+            ci_high: None,
+            n: 1,
+        });
+    }
+    let sd = ((squares - n * mean * mean) / (n - 1.0)).max(0.0).sqrt();
+    let half = t_critical_95(n as usize - 1) * sd / n.sqrt();
+    Some(Estimate {
+        mean,
+        sd: Some(sd),
+        ci_low: Some(mean - half),
+        ci_high: Some(mean + half),
+        n: n as usize,
+    })
+}
+
 /// Compound annual growth of a monthly series from the slope b of an OLS
 /// fit of ln(x) on the month: `exp(12·b) − 1`. Uses the months with x > 0;
 /// `None` with fewer than two.

@@ -52,6 +52,10 @@ pub enum Design {
 #[derive(Debug)]
 pub struct Sweep {
     pub name: String,
+    pub description: String,
+    /// The base scenario as the sweep file names it.
+    pub base: String,
+    pub design: Design,
     pub parameters: Vec<String>,
     /// (parameter values, scenario) per point.
     pub points: Vec<(Vec<Value>, Scenario)>,
@@ -153,6 +157,9 @@ pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
     });
     Ok(Sweep {
         name,
+        description: file.description.clone(),
+        base: file.base.clone(),
+        design: file.design,
         parameters,
         points,
     })

@@ -3,6 +3,9 @@
 //! half-written file under a final name. Files hold no timestamps or host
 //! names: identical runs give identical bytes.
 
+pub mod charts;
+pub mod report;
+
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -362,33 +365,29 @@ pub fn value_cell(v: &serde_json::Value) -> String {
 }
 
 /// `sweep_summary.csv`: per point, its parameter values and each metric's
-/// mean and 95 % CI over replications, from the running sums (n, Σx, Σx²).
+/// mean and 95 % CI over replications (`estimates[p][k]`: metric k at
+/// point p).
 pub fn write_sweep_summary(
     out: &Path,
     sweep: &crate::experiment::sweep::Sweep,
     names: &[String],
-    sums: &[Vec<(f64, f64, f64)>],
+    estimates: &[Vec<Option<crate::experiment::stats::Estimate>>],
 ) -> Result<()> {
     let mut w = StreamedCsv::create(&out.join("sweep_summary.csv"))?;
     let mut header = vec!["point".to_string()];
     header.extend(sweep.parameters.iter().cloned());
     header.extend(["metric", "mean", "ci_low", "ci_high", "n"].map(String::from));
     w.write(&header)?;
-    for (p, ((values, _), point_sums)) in sweep.points.iter().zip(sums).enumerate() {
-        for (name, &(n, sum, squares)) in names.iter().zip(point_sums) {
-            let mean = (n > 0.0).then(|| sum / n);
-            let half = (n > 1.0).then(|| {
-                let variance = ((squares - n * (sum / n).powi(2)) / (n - 1.0)).max(0.0);
-                crate::experiment::stats::t_critical_95(n as usize - 1) * (variance / n).sqrt()
-            });
+    for (p, ((values, _), point_estimates)) in sweep.points.iter().zip(estimates).enumerate() {
+        for (name, e) in names.iter().zip(point_estimates) {
             let mut row = vec![(p + 1).to_string()];
             row.extend(values.iter().map(value_cell));
             row.extend([
                 name.clone(),
-                cell(mean),
-                cell(mean.zip(half).map(|(m, h)| m - h)),
-                cell(mean.zip(half).map(|(m, h)| m + h)),
-                (n as usize).to_string(),
+                cell(e.map(|e| e.mean)),
+                cell(e.and_then(|e| e.ci_low)),
+                cell(e.and_then(|e| e.ci_high)),
+                e.map_or(0, |e| e.n).to_string(),
             ]);
             w.write(&row)?;
         }

@@ -4,6 +4,7 @@
 //! validated [`Scenario`]; docs/SCENARIOS.md describes the format for users.
 
 pub mod builtin;
+pub mod diff;
 pub mod load;
 pub mod merge;
 pub mod month;
