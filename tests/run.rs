@@ -191,28 +191,6 @@ fn another_seed_gives_other_results() {
     assert_ne!(a, b);
 }
 
-/// `cargo run --release` with no arguments runs the showcase into
-/// results/showcase/ under the current directory, from any directory: the
-/// baseline and the ten policy scenarios, each in its own directory, and
-/// the comparison. (The slowest test: the full showcase, about 30 s.)
-#[test]
-fn no_arguments_runs_the_showcase() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = tradefin(dir.path(), &[], None);
-    assert_success(&output);
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.starts_with("10 scenarios against baseline"), "{stdout}");
-    assert!(stdout.lines().last().unwrap().starts_with("throughput: "));
-    let out = dir.path().join("results/showcase");
-    assert!(out.join("comparison.csv").is_file());
-    let runs = fs::read_dir(&out)
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().is_dir())
-        .count();
-    assert_eq!(runs, 11);
-    assert!(out.join("policy_package/summary.csv").is_file());
-}
-
 #[test]
 fn bad_input_to_run_exits_2_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
