@@ -127,9 +127,7 @@ fn results_paths(markdown: &str) -> Vec<String> {
             .unwrap_or(after.len());
         let path = after[..end].trim_end_matches(['.', ':']);
         let placeholder = path.contains(['<', '>', '*']) || path.contains("...");
-        // report.html and report.md are checked by tests/report.rs.
-        let report = path.ends_with("report.html") || path.ends_with("report.md");
-        if !placeholder && !report && !paths.iter().any(|p| p == path) {
+        if !placeholder && !paths.iter().any(|p| p == path) {
             paths.push(path.to_string());
         }
         rest = &after[end.max(1)..];
@@ -156,8 +154,9 @@ fn split_words_honours_quotes() {
     assert_eq!(arguments("tradefin check a.json"), ["check", "a.json"]);
 }
 
-/// The showcase's promises: its first line, the comparison, and one
-/// directory for the baseline and each of the ten policies.
+/// The showcase's promises: its first line, the comparison, one
+/// directory for the baseline and each of the ten policies, and the report
+/// with its charts (their contents are checked by tests/report.rs).
 fn check_showcase(dir: &Path, stdout: &str) {
     assert!(stdout.starts_with("10 scenarios against baseline"), "{stdout}");
     assert!(
@@ -168,10 +167,15 @@ fn check_showcase(dir: &Path, stdout: &str) {
     assert!(out.join("comparison.csv").is_file());
     let runs = fs::read_dir(&out)
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().is_dir())
+        .filter(|e| e.as_ref().unwrap().path().join("summary.csv").is_file())
         .count();
     assert_eq!(runs, 11);
     assert!(out.join("policy_package/summary.csv").is_file());
+    for file in ["report.html", "report.md"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    // Five effect charts, approval by size, seven time series.
+    assert_eq!(fs::read_dir(out.join("charts")).unwrap().count(), 13);
 }
 
 #[test]
