@@ -46,7 +46,7 @@ enum Command {
     /// List the built-in scenarios with their descriptions.
     Scenarios,
     /// Run the baseline and print simulated against published targets
-    /// (../shared/EVIDENCE.md T1–T12); writes calibration.csv and .json.
+    /// (T1–T12 of docs/CALIBRATION.md); writes calibration.csv and .json.
     #[command(after_help = "Examples:\n  tradefin calibrate\n  \
         tradefin calibrate --replications 20\n  \
         tradefin calibrate my_baseline.json --out results/my_calibration")]
@@ -56,7 +56,9 @@ enum Command {
     #[command(
         after_help = "Examples:\n  tradefin compare baseline credit_guarantee exim_support\n  \
         tradefin compare crisis_2009 crisis_2009_package --replications 20\n  \
-        tradefin compare baseline my_policy.json --set simulation.firms=2000 --out results/mine"
+        tradefin compare baseline my_policy.json --firms 2000 --out results/mine\n\n\
+        --set applies to every scenario, the baseline included. To change one scenario only,\n\
+        write a scenario file that extends it (docs/TUTORIAL.md, section 4)."
     )]
     Compare(CompareArgs),
     /// Print the JSON Schema of the scenario format (for editors): every key
@@ -80,6 +82,12 @@ struct SweepArgs {
     /// Replications of every point (overrides simulation.replications).
     #[arg(long)]
     replications: Option<u64>,
+    /// Number of firms of every scenario (overrides simulation.firms).
+    #[arg(long)]
+    firms: Option<u64>,
+    /// Reported months of every scenario (overrides simulation.months).
+    #[arg(long)]
+    months: Option<u64>,
     /// Applied to every point before the swept values.
     #[command(flatten)]
     overrides: OverrideArgs,
@@ -100,6 +108,12 @@ struct CompareArgs {
     /// Seed of every scenario (default: the baseline's).
     #[arg(long)]
     seed: Option<u64>,
+    /// Number of firms of every scenario (overrides simulation.firms).
+    #[arg(long)]
+    firms: Option<u64>,
+    /// Reported months of every scenario (overrides simulation.months).
+    #[arg(long)]
+    months: Option<u64>,
     /// Applied to every scenario.
     #[command(flatten)]
     overrides: OverrideArgs,
@@ -269,6 +283,8 @@ fn showcase() -> anyhow::Result<()> {
         scenarios,
         replications: None,
         seed: None,
+        firms: None,
+        months: None,
         overrides: OverrideArgs { set: Vec::new() },
         out: Some(PathBuf::from("results").join("showcase")),
     })
@@ -280,6 +296,8 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         &[
             ("simulation.replications", args.replications),
             ("simulation.seed", args.seed),
+            ("simulation.firms", args.firms),
+            ("simulation.months", args.months),
         ],
     )?;
     let scenarios = args
@@ -300,7 +318,11 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
 fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let overrides = parse_overrides(
         &args.overrides.set,
-        &[("simulation.replications", args.replications)],
+        &[
+            ("simulation.replications", args.replications),
+            ("simulation.firms", args.firms),
+            ("simulation.months", args.months),
+        ],
     )?;
     let sweep = tradefin::experiment::sweep::load(&args.sweep, &overrides)?;
     let out = args
@@ -308,10 +330,11 @@ fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| PathBuf::from("results").join(&sweep.name));
     let report = tradefin::experiment::run_sweep(&sweep, &out).context("running the sweep")?;
     emit(&format!(
-        "{}: {} points × their replications, {} rows\nwrote {}\n",
+        "{}: {} points, {} point-replications; means over replications (95% CIs in sweep_summary.csv and report.html)\n{}wrote {}\n",
         report.name,
         report.points,
         report.cells,
+        report.table,
         out.display()
     ));
     emit(&format!("{}\n", report.throughput_line()));

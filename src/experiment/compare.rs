@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::stats::{Estimate, estimate};
-use super::{Summary, fmt_num};
+use super::{Summary, fmt_like, magnitude, signed_like};
 
 /// Metrics shown on the console in a comparison (DESIGN.md §7), in order.
 pub const HEADLINE: [&str; 9] = [
@@ -92,7 +92,12 @@ pub fn console_table(rows: &[Row], names: &[String]) -> String {
         let find = |scenario: &str| rows.iter().find(|r| r.scenario == scenario && r.metric == metric);
         match find(&names[0]).and_then(|r| r.level.as_ref()) {
             Some(level) => {
-                let _ = writeln!(out, "{metric} ({}: {})", names[0], fmt_num(level.mean));
+                let _ = writeln!(
+                    out,
+                    "{metric} ({}: {})",
+                    names[0],
+                    fmt_like(level.mean, magnitude(level))
+                );
             }
             None => {
                 let _ = writeln!(out, "{metric} (difference to {})", names[0]);
@@ -100,29 +105,27 @@ pub fn console_table(rows: &[Row], names: &[String]) -> String {
         }
         for name in &names[1..] {
             let line = match find(name).and_then(|r| r.diff.as_ref()) {
-                Some(d) => match (d.ci_low, d.ci_high) {
-                    (Some(lo), Some(hi)) => {
-                        let mark = if lo > 0.0 || hi < 0.0 { "" } else { "  (n.s.)" };
-                        format!(
-                            "{:>12}  [{:>12}, {:>12}]{mark}",
-                            signed(d.mean),
-                            signed(lo),
-                            signed(hi)
-                        )
+                Some(d) => {
+                    let m = magnitude(d);
+                    match (d.ci_low, d.ci_high) {
+                        (Some(lo), Some(hi)) => {
+                            let mark = if lo > 0.0 || hi < 0.0 { "" } else { "  (n.s.)" };
+                            format!(
+                                "{:>12}  [{:>12}, {:>12}]{mark}",
+                                signed_like(d.mean, m),
+                                signed_like(lo, m),
+                                signed_like(hi, m)
+                            )
+                        }
+                        _ => format!("{:>12}", signed_like(d.mean, m)),
                     }
-                    _ => format!("{:>12}", signed(d.mean)),
-                },
+                }
                 None => format!("{:>12}", "n/a"),
             };
             let _ = writeln!(out, "  {name:<width$}  {line}");
         }
     }
     out
-}
-
-fn signed(x: f64) -> String {
-    let s = fmt_num(x);
-    if x >= 0.0 { format!("+{s}") } else { s }
 }
 
 #[cfg(test)]

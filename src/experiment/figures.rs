@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::compare::{self, EXPORTS_PER_FISCAL_DOLLAR};
 use super::stats::{Estimate, estimate};
 use super::sweep::{Design, Sweep};
-use super::{Summary, fmt_num};
+use super::{Summary, fmt_like, magnitude, signed_like};
 use crate::Result;
 use crate::output::Provenance;
 use crate::output::charts::{self, BarChart, BarColours, Chart, Interval, Line, LineChart, SEQUENTIAL};
@@ -144,9 +144,9 @@ fn label(metric: &str) -> (&'static str, &'static str) {
         "firm_default_rate" => ("firm default rate", "a year"),
         "npl_ratio" => ("NPL ratio", "share"),
         "bank_capital_ratio" => ("bank capital ratio", "share of RWA"),
-        "fiscal_cost_total" => ("fiscal cost", "kUSD, whole run"),
-        "exports_total" => ("exports", "kUSD, whole run"),
-        EXPORTS_PER_FISCAL_DOLLAR => ("extra exports per fiscal dollar", "USD per USD"),
+        "fiscal_cost_total" => ("fiscal cost over the run", "kUSD"),
+        "exports_total" => ("exports over the run", "kUSD"),
+        EXPORTS_PER_FISCAL_DOLLAR => ("exports per fiscal $", "extra USD per USD"),
         _ => ("", ""),
     }
 }
@@ -157,38 +157,6 @@ fn interval(e: &Estimate, scale: f64) -> Interval {
         low: e.ci_low.map(|x| x * scale),
         high: e.ci_high.map(|x| x * scale),
     }
-}
-
-/// `x` with as many decimals as numbers of `magnitude` need: none from
-/// 100 (thousands grouped), 1 from 10, 2 from 1, else 4.
-fn fmt_like(x: f64, magnitude: f64) -> String {
-    let m = magnitude.abs();
-    if m >= 100.0 {
-        if x.abs() >= 1000.0 {
-            fmt_num(x)
-        } else {
-            format!("{x:.0}")
-        }
-    } else if m >= 10.0 {
-        format!("{x:.1}")
-    } else if m >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.4}")
-    }
-}
-
-fn signed_like(x: f64, magnitude: f64) -> String {
-    let s = fmt_like(x, magnitude);
-    if x >= 0.0 { format!("+{s}") } else { s }
-}
-
-/// The largest absolute value among an estimate's mean and bounds.
-fn magnitude(e: &Estimate) -> f64 {
-    [Some(e.mean), e.ci_low, e.ci_high]
-        .into_iter()
-        .flatten()
-        .fold(0.0, |m, x| m.max(x.abs()))
 }
 
 /// A level: its mean, and its CI on a second line.

@@ -126,16 +126,19 @@ impl RunReport {
         );
         for name in HEADLINE {
             let _ = match self.summary.get(name) {
-                Some(e) => match (e.ci_low, e.ci_high) {
-                    (Some(lo), Some(hi)) => writeln!(
-                        out,
-                        "{name:<24} {:>14}  [{:>12}, {:>12}]",
-                        fmt_num(e.mean),
-                        fmt_num(lo),
-                        fmt_num(hi)
-                    ),
-                    _ => writeln!(out, "{name:<24} {:>14}", fmt_num(e.mean)),
-                },
+                Some(e) => {
+                    let m = magnitude(e);
+                    match (e.ci_low, e.ci_high) {
+                        (Some(lo), Some(hi)) => writeln!(
+                            out,
+                            "{name:<24} {:>14}  [{:>12}, {:>12}]",
+                            fmt_like(e.mean, m),
+                            fmt_like(lo, m),
+                            fmt_like(hi, m)
+                        ),
+                        _ => writeln!(out, "{name:<24} {:>14}", fmt_like(e.mean, m)),
+                    }
+                }
                 None => writeln!(out, "{name:<24} {:>14}", "n/a"),
             };
         }
@@ -158,6 +161,38 @@ pub(crate) fn fmt_num(x: f64) -> String {
     } else {
         format!("{x:.4}")
     }
+}
+
+/// `x` with as many decimals as numbers of `magnitude` need: none from
+/// 100 (thousands grouped), 1 from 10, 2 from 1, else 4.
+pub(crate) fn fmt_like(x: f64, magnitude: f64) -> String {
+    let m = magnitude.abs();
+    if m >= 100.0 {
+        if x.abs() >= 1000.0 {
+            fmt_num(x)
+        } else {
+            format!("{x:.0}")
+        }
+    } else if m >= 10.0 {
+        format!("{x:.1}")
+    } else if m >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+pub(crate) fn signed_like(x: f64, magnitude: f64) -> String {
+    let s = fmt_like(x, magnitude);
+    if x >= 0.0 { format!("+{s}") } else { s }
+}
+
+/// The largest absolute value among an estimate's mean and bounds.
+pub(crate) fn magnitude(e: &Estimate) -> f64 {
+    [Some(e.mean), e.ci_low, e.ci_high]
+        .into_iter()
+        .flatten()
+        .fold(0.0, |m, x| m.max(x.abs()))
 }
 
 /// Runs every replication of `s` in parallel (results are identical for
@@ -430,6 +465,8 @@ impl ComparisonReport {
 #[derive(Debug)]
 pub struct SweepReport {
     pub name: String,
+    /// Each point's headline metrics, as printed on the console.
+    pub table: String,
     pub points: usize,
     pub cells: usize,
     pub firm_months: u64,
@@ -519,9 +556,11 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path) -> Result<SweepReport> {
         })
         .collect();
     output::write_sweep_summary(out, sweep, &names, &estimates)?;
-    output::report::write(out, &figures::sweep_report(sweep, &names, &estimates)?)?;
+    let report = figures::sweep_report(sweep, &names, &estimates)?;
+    output::report::write(out, &report)?;
     Ok(SweepReport {
         name: sweep.name.clone(),
+        table: report.tables.first().map(|t| t.console()).unwrap_or_default(),
         points: sweep.points.len(),
         cells: cells.len(),
         firm_months,

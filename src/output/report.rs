@@ -40,6 +40,46 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
 }
 
+impl Table {
+    /// The table as aligned text for the console: the header, then each
+    /// row's main values (units and CIs stay in the files and the report).
+    pub fn console(&self) -> String {
+        let mut lines: Vec<Vec<String>> = vec![self.header.clone()];
+        lines.extend(
+            self.rows
+                .iter()
+                .map(|r| r.iter().map(|c| c.text.clone()).collect()),
+        );
+        let columns = self.header.len();
+        let widths: Vec<usize> = (0..columns)
+            .map(|k| {
+                lines
+                    .iter()
+                    .map(|l| l.get(k).map_or(0, |t| t.chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for line in &lines {
+            let cells: Vec<String> = line
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(k, (t, w))| {
+                    if k == 0 {
+                        format!("{t:<w$}")
+                    } else {
+                        format!("{t:>w$}")
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+        }
+        out
+    }
+}
+
 /// A scenario in "What was run".
 #[derive(Debug, Clone)]
 pub struct ScenarioEntry {
@@ -96,7 +136,10 @@ tr.units th { background: #fafafa; font-weight: normal; color: #666; font-size: 
 td .ci { display: block; color: #777; font-size: 0.8em; white-space: nowrap; }
 td.muted { color: #999; }
 table.facts td { text-align: left; }
+table.scenarios { width: 100%; }
 table.scenarios td, table.scenarios th { text-align: left; }
+table.scenarios td:nth-child(2) { width: 45%; }
+table.scenarios code { overflow-wrap: anywhere; }
 code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.9em; background: #f6f6f6; padding: 0 0.2em; }
 .swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em; border-radius: 2px; }
 .note { color: #555; font-size: 0.92em; }
@@ -365,6 +408,12 @@ mod tests {
         assert_eq!(h.matches("<svg").count(), 1);
         assert!(!h.contains("http"), "no URL, not even the SVG namespace");
         assert!(h.contains("<a href=\"comparison.csv\">"));
+    }
+
+    #[test]
+    fn the_console_table_aligns_its_columns() {
+        let t = &sample().tables[0];
+        assert_eq!(t.console(), "scenario     x\nb         +0.1\n");
     }
 
     #[test]
