@@ -18,10 +18,16 @@ use tradefin::scenario::{self, Override};
         Without a command, runs the showcase: the baseline against every\n\
         built-in policy scenario, written to results/showcase/.\n\
         Scenario arguments are a JSON file or the name of a built-in scenario \
-        (see `tradefin scenarios`).",
-    after_help = "Examples:\n  tradefin run baseline --replications 8\n  \
+        (see `tradefin scenarios`).\n\
+        Every simulating command writes CSV and JSON files and a report \
+        (report.html, report.md, charts/*.svg) into its output directory; \
+        docs/OUTPUT.md describes them and docs/TUTORIAL.md is a guided tour.",
+    after_help = "Examples:\n  tradefin\n  \
+        tradefin run baseline --replications 8\n  \
         tradefin run baseline --set banks.search_breadth=3 --out results/h3\n  \
-        tradefin check scenarios/baseline.json"
+        tradefin compare baseline credit_guarantee exim_support\n  \
+        tradefin sweep guarantee_coverage --firms 2000\n  \
+        tradefin check my_policy.json"
 )]
 struct Cli {
     #[command(subcommand)]

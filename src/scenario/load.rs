@@ -399,12 +399,19 @@ fn suggestion(message: &str) -> String {
     let Some(unknown) = quoted.next() else {
         return String::new();
     };
-    quoted
+    closest(unknown, quoted)
+        .map(|key| format!("; did you mean `{key}`?"))
+        .unwrap_or_default()
+}
+
+/// The candidate a small edit away from `unknown` (at most 2 edits, and
+/// at most a third of its length), the nearest if several are.
+pub(crate) fn closest<'a>(unknown: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
         .map(|key| (edit_distance(unknown, key), key))
         .filter(|(distance, key)| *distance <= 2.min(key.len() / 3).max(1))
         .min()
-        .map(|(_, key)| format!("; did you mean `{key}`?"))
-        .unwrap_or_default()
+        .map(|(_, key)| key)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

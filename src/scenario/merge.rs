@@ -110,8 +110,11 @@ impl JsonPath {
                 (Value::Object(map), Segment::Key(key)) => match map.get(key) {
                     Some(_) => Segment::Key(key.clone()),
                     None => {
+                        let hint = super::load::closest(key, map.keys().map(String::as_str))
+                            .map(|k| format!("; did you mean `{k}`?"))
+                            .unwrap_or_default();
                         return Err(format!(
-                            "unknown key `{key}` in {}; valid keys: {}",
+                            "unknown key `{key}` in {}; valid keys: {}{hint}",
                             here.describe(),
                             keys(map)
                         ));
@@ -313,7 +316,7 @@ mod tests {
         );
         assert_eq!(
             fail("bank"),
-            "unknown key `bank` in the top level; valid keys: banks"
+            "unknown key `bank` in the top level; valid keys: banks; did you mean `banks`?"
         );
         assert_eq!(
             fail("banks.types[3].count"),
