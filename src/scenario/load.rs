@@ -747,7 +747,7 @@ mod tests {
         assert_eq!(
             message,
             "simulation.firm = 10: unknown key `firm` in `simulation`; valid keys: \
-             burn_in_months, firms, months, replications, seed, start"
+             burn_in_months, firms, months, replications, seed, start; did you mean `firms`?"
         );
         assert_eq!(
             failure("baseline", &[set("banks.types[3].count=1")]),
