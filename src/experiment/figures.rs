@@ -368,6 +368,18 @@ fn provenance() -> String {
     }
 }
 
+/// What every report says about a run: replications (as given), seed,
+/// firms, period and the program's version.
+fn run_facts(s: &Scenario, replications: String) -> Vec<(String, String)> {
+    vec![
+        ("replications".to_string(), replications),
+        ("seed".to_string(), s.simulation.seed.to_string()),
+        ("firms".to_string(), s.simulation.firms.to_string()),
+        ("period".to_string(), period(s)),
+        ("tradefin".to_string(), provenance()),
+    ]
+}
+
 /// The reported period of a scenario, in words.
 fn period(s: &Scenario) -> String {
     let sim = &s.simulation;
@@ -414,24 +426,20 @@ pub fn comparison_report(
 ) -> Result<Report> {
     let base = &scenarios[0];
     let sim = &base.simulation;
-    let facts = vec![
+    let mut facts = vec![
         ("baseline".to_string(), names[0].clone()),
         (
             "scenarios compared with it".to_string(),
             (names.len() - 1).to_string(),
         ),
-        (
-            "replications".to_string(),
-            format!(
-                "{} per scenario; replication r of every scenario uses the same random numbers (common random numbers)",
-                sim.replications
-            ),
-        ),
-        ("seed".to_string(), sim.seed.to_string()),
-        ("firms".to_string(), sim.firms.to_string()),
-        ("period".to_string(), period(base)),
-        ("tradefin".to_string(), provenance()),
     ];
+    facts.extend(run_facts(
+        base,
+        format!(
+            "{} per scenario; replication r of every scenario uses the same random numbers (common random numbers)",
+            sim.replications
+        ),
+    ));
     let entries = scenarios
         .iter()
         .zip(names)
@@ -521,14 +529,8 @@ pub fn run_report(
     reference: Option<&Scenario>,
 ) -> Result<Report> {
     let sim = &s.simulation;
-    let facts = vec![
-        ("scenario".to_string(), s.name.clone()),
-        ("replications".to_string(), sim.replications.to_string()),
-        ("seed".to_string(), sim.seed.to_string()),
-        ("firms".to_string(), sim.firms.to_string()),
-        ("period".to_string(), period(s)),
-        ("tradefin".to_string(), provenance()),
-    ];
+    let mut facts = vec![("scenario".to_string(), s.name.clone())];
+    facts.extend(run_facts(s, sim.replications.to_string()));
     let rows = super::HEADLINE
         .iter()
         .map(|metric| {
@@ -641,24 +643,20 @@ pub fn sweep_report(sweep: &Sweep, names: &[String], estimates: &[Vec<Option<Est
         Design::Grid => "grid (every combination of the listed values)",
         Design::LatinHypercube => "Latin hypercube",
     };
-    let facts = vec![
+    let mut facts = vec![
         ("sweep".to_string(), sweep.name.clone()),
         ("base scenario".to_string(), sweep.base.clone()),
         ("design".to_string(), design.to_string()),
         ("parameters".to_string(), sweep.parameters.join(", ")),
         ("points".to_string(), sweep.points.len().to_string()),
-        (
-            "replications".to_string(),
-            format!(
-                "{} per point; replication r of every point uses the same random numbers",
-                sim.replications
-            ),
-        ),
-        ("seed".to_string(), sim.seed.to_string()),
-        ("firms".to_string(), sim.firms.to_string()),
-        ("period".to_string(), period(base)),
-        ("tradefin".to_string(), provenance()),
     ];
+    facts.extend(run_facts(
+        base,
+        format!(
+            "{} per point; replication r of every point uses the same random numbers",
+            sim.replications
+        ),
+    ));
     // Parameters by their last component, the whole path underneath.
     let mut header = vec!["point".to_string()];
     header.extend(sweep.parameters.iter().map(|p| short_path(p).to_string()));
