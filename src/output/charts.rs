@@ -315,8 +315,10 @@ pub fn line_chart(spec: &LineChart) -> Result<String> {
             .axis_desc_style((FONT, 17))
             .draw()
             .map_err(drawing_error)?;
-        for (i, line) in spec.lines.iter().enumerate() {
+        // The first line (the baseline) is drawn last, on top, and thicker.
+        for (i, line) in spec.lines.iter().enumerate().rev() {
             let c = colour(i);
+            let width = if i == 0 && spec.lines.len() > 1 { 3 } else { 2 };
             for segment in segments(&line.points) {
                 if spec.joined {
                     if segment.iter().all(|(_, v)| v.low.is_some() && v.high.is_some()) && segment.len() > 1 {
@@ -330,7 +332,7 @@ pub fn line_chart(spec: &LineChart) -> Result<String> {
                     chart
                         .draw_series(LineSeries::new(
                             segment.iter().map(|(x, v)| (*x, v.mean)),
-                            c.stroke_width(2),
+                            c.stroke_width(width),
                         ))
                         .map_err(drawing_error)?;
                 }

@@ -123,13 +123,13 @@ fn escape(text: &str) -> String {
 
 const STYLE: &str = "
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #222;
-       max-width: 1200px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
+       max-width: 1320px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
 h1 { font-size: 1.7em; margin-bottom: 0.2em; }
 h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
 h3 { font-size: 1.05em; margin: 1.4em 0 0.3em; }
 p.summary { font-size: 1.05em; color: #444; }
-table { border-collapse: collapse; margin: 0.6em 0 1em; font-size: 0.88em; }
-th, td { padding: 0.3em 0.45em; border-bottom: 1px solid #e4e4e4; vertical-align: top; text-align: right; }
+table { border-collapse: collapse; margin: 0.6em 0 1em; font-size: 0.84em; }
+th, td { padding: 0.3em 0.4em; border-bottom: 1px solid #e4e4e4; vertical-align: top; text-align: right; }
 th { background: #f4f4f4; font-weight: 600; }
 td:first-child, th:first-child { text-align: left; }
 tr.units th { background: #fafafa; font-weight: normal; color: #666; font-size: 0.85em; }
