@@ -50,6 +50,9 @@ enum Command {
         overrides: OverrideArgs,
     },
     /// List the built-in scenarios with their descriptions.
+    #[command(after_help = "Examples:\n  tradefin scenarios\n  \
+        tradefin check credit_guarantee   (prints one of them in full)\n  \
+        tradefin run credit_guarantee")]
     Scenarios,
     /// Run the baseline and print simulated against published targets
     /// (T1–T12 of docs/CALIBRATION.md); writes calibration.csv and .json.
