@@ -93,6 +93,8 @@ pub struct RunReport {
     pub name: String,
     pub timing: Timing,
     pub summary: Summary,
+    /// Time per phase, summed over replications (`tradefin run --profile`).
+    pub profile: crate::sim::Profile,
 }
 
 /// Metrics shown on the console after a run.
@@ -185,10 +187,13 @@ pub fn run_scenario(s: &Scenario, out: &Path) -> Result<RunReport> {
     let results = run_replications(s);
     let summary = Summary::new(&results);
     output::write_run(out, s, &results, &summary)?;
+    let mut profile = crate::sim::Profile::default();
+    results.iter().for_each(|r| profile.merge(&r.profile));
     Ok(RunReport {
         name: s.name.clone(),
         timing: Timing::of(s, started),
         summary,
+        profile,
     })
 }
 
