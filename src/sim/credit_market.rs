@@ -10,6 +10,9 @@ use crate::model::product::{Backing, PREFERENCE};
 use crate::model::{Firm, Loan, PaymentTerm, ProductKind};
 use crate::scenario::{BankType, Scenario};
 
+use rayon::prelude::*;
+
+use super::parallel::FIRM_CHUNK;
 use super::rng::{Purpose, pair};
 use super::state::{FirmMonth, MAX_SEARCH, Replication};
 
@@ -295,23 +298,66 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
         deposit_rate: rep.world.deposit_rate,
     };
     let min_loan = s.banks.min_loan_kusd.max(1e-9);
-    let mut queues: Vec<Vec<u32>> = vec![Vec::new(); n_banks];
+    // Firms still looking for finance, in id order: the list only shrinks
+    // from round to round.
+    let month = &rep.month;
+    let mut searching: Vec<u32> = (0..month.len() as u32)
+        .into_par_iter()
+        .with_min_len(FIRM_CHUNK)
+        .filter(|&i| {
+            let fm = &month[i as usize];
+            fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan
+        })
+        .collect();
+    let mut screened: Vec<Screened> = Vec::new();
+    let mut queues: Vec<Vec<Screened>> = vec![Vec::new(); n_banks];
     for round in 0..rounds {
-        queues.iter_mut().for_each(Vec::clear);
-        for (i, (firm, fm)) in rep.firms.iter().zip(rep.month.iter_mut()).enumerate() {
-            if !fm.applied || fm.documents_rejected || fm.unfinanced < min_loan {
-                continue;
-            }
+        if round > 0 {
+            let month = &rep.month;
+            searching.retain(|&i| month[i as usize].unfinanced >= min_loan);
+        }
+        for &i in &searching {
+            let i = i as usize;
+            let fm = &mut rep.month[i];
             let bank = if round == 0 {
-                firm.main_bank as usize
+                rep.firms[i].main_bank as usize
             } else {
                 let u = rep.streams.uniform(rep.t, pair(round, i), Purpose::BankSearch);
                 other_bank(fm, n_banks, u)
             };
             fm.visited[fm.visits as usize] = bank as u16;
             fm.visits += 1;
-            queues[bank].push(i as u32);
         }
+        // Each firm is in one bank's queue per round, and serving a queue
+        // changes only its own firms: every queue can be screened at once,
+        // in parallel, before any bank serves its queue.
+        let r = &*rep;
+        searching
+            .par_iter()
+            .with_min_len(FIRM_CHUNK / 4)
+            .map(|&i| screen(r, i as usize))
+            .collect_into_vec(&mut screened);
+        queues.iter_mut().for_each(Vec::clear);
+        for &applicant in &screened {
+            queues[applicant.bank as usize].push(applicant);
+        }
+        for queue in &queues {
+            for a in queue {
+                if a.sme {
+                    rep.tally.sme_screened += 1;
+                    rep.tally.sme_screening_error += a.error;
+                }
+            }
+        }
+        // Large firms first (if favoured), then best score; ties by id.
+        queues.par_iter_mut().for_each(|queue| {
+            queue.sort_unstable_by(|a, b| {
+                b.first
+                    .cmp(&a.first)
+                    .then(b.score.total_cmp(&a.score))
+                    .then(a.firm.cmp(&b.firm))
+            })
+        });
         for (bank, queue) in queues.iter().enumerate() {
             serve_queue(rep, &market, bank, queue);
         }
@@ -367,60 +413,77 @@ pub const GUARANTEE: usize = 0;
 pub const EXIM_PROGRAMME: usize = 1;
 pub const INSURANCE: usize = 2;
 
-/// One bank serves the applicants in its queue this round.
-fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &[u32]) {
-    if queue.is_empty() {
-        return;
+/// A firm in a bank's queue, as the bank screened it.
+#[derive(Debug, Clone, Copy)]
+struct Screened {
+    bank: u16,
+    firm: u32,
+    /// Served before the others: a large firm at a bank that favours them.
+    first: bool,
+    sme: bool,
+    /// Observed score, true creditworthiness z, and the score's error
+    /// |s − s_true|.
+    score: f64,
+    z: f64,
+    error: f64,
+}
+
+/// The bank firm `i` visits this round screens it: a noisy view of its
+/// creditworthiness z.
+fn screen(rep: &Replication, i: usize) -> Screened {
+    let s = rep.scenario;
+    let firm = &rep.firms[i];
+    let fm = &rep.month[i];
+    let bank = fm.visited[fm.visits as usize - 1] as usize;
+    let bt = &s.banks.types[rep.banks[bank].bank_type];
+    let persistence = s.banks.screening_error_persistence;
+    let z = firm.true_quality(
+        &s.firms.credit_quality,
+        rep.world.domestic_demand,
+        rep.world.foreign_demand,
+    );
+    let relationship = if firm.main_bank as usize == bank {
+        firm.relationship_months as f64
+    } else {
+        0.0
+    };
+    let bureau_gain = if firm.bureau_covered {
+        rep.setup.bureau_precision_gain
+    } else {
+        0.0
+    };
+    let noise_sd = screening_noise(s, bt, relationship, bureau_gain);
+    // Part of a bank's misjudgement of a firm persists (drawn once
+    // per bank and firm; the slot's generation keys a new firm),
+    // part is new each month.
+    let key = pair(bank, i);
+    let lasting = rep.streams.normal(firm.generation, key, Purpose::Screening);
+    let fresh = rep.streams.normal(rep.t, key, Purpose::ScreeningMonthly);
+    let error = persistence.sqrt() * lasting + (1.0 - persistence).sqrt() * fresh;
+    let score = score_of(z + noise_sd * error);
+    Screened {
+        bank: bank as u16,
+        firm: i as u32,
+        first: bt.large_firm_priority && !firm.is_sme(),
+        sme: firm.is_sme(),
+        score,
+        z,
+        error: (score - score_of(z)).abs(),
     }
+}
+
+/// One bank serves the applicants in its queue this round, in the order
+/// of the sorted queue.
+fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &[Screened]) {
     let s = rep.scenario;
     let bt = &s.banks.types[rep.banks[bank].bank_type];
     let buckets = s.banks.pd_buckets as usize;
-    let persistence = s.banks.screening_error_persistence;
     let g = &s.government.guarantee;
 
-    // Screen everyone first: the observed score orders the queue.
-    let mut screened: Vec<(bool, f64, u32, f64)> = queue
-        .iter()
-        .map(|&i| {
-            let firm = &rep.firms[i as usize];
-            let z = firm.true_quality(
-                &s.firms.credit_quality,
-                rep.world.domestic_demand,
-                rep.world.foreign_demand,
-            );
-            let relationship = if firm.main_bank as usize == bank {
-                firm.relationship_months as f64
-            } else {
-                0.0
-            };
-            let bureau_gain = if firm.bureau_covered {
-                rep.setup.bureau_precision_gain
-            } else {
-                0.0
-            };
-            let noise_sd = screening_noise(s, bt, relationship, bureau_gain);
-            // Part of a bank's misjudgement of a firm persists (drawn once
-            // per bank and firm; the slot's generation keys a new firm),
-            // part is new each month.
-            let key = pair(bank, i as usize);
-            let lasting = rep.streams.normal(firm.generation, key, Purpose::Screening);
-            let fresh = rep.streams.normal(rep.t, key, Purpose::ScreeningMonthly);
-            let error = persistence.sqrt() * lasting + (1.0 - persistence).sqrt() * fresh;
-            let score = score_of(z + noise_sd * error);
-            let first = bt.large_firm_priority && !firm.is_sme();
-            (first, score, i, z)
-        })
-        .collect();
-    for &(_, score, i, z) in &screened {
-        if rep.firms[i as usize].is_sme() {
-            rep.tally.sme_screened += 1;
-            rep.tally.sme_screening_error += (score - score_of(z)).abs();
-        }
-    }
-    // Large firms first (if favoured), then best score; ties by id.
-    screened.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
-
-    for (_, score, i, z) in screened {
+    for &Screened {
+        score, firm: i, z, ..
+    } in queue
+    {
         let i = i as usize;
         for product in PREFERENCE {
             if !bt.products.contains(&product) {
@@ -429,7 +492,7 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
             if rep.month[i].unfinanced < s.banks.min_loan_kusd.max(1e-9) {
                 break;
             }
-            for (due, requested) in requests(rep, i, product) {
+            for &(due, requested) in requests(rep, i, product).as_slice() {
                 let applicant = applicant(rep, i, bank, score, buckets);
                 let b = &rep.banks[bank];
                 let lender = Lender {
@@ -626,11 +689,42 @@ fn record_support(rep: &mut Replication, c: &Credited) {
     t.additional_any += c.additional_any;
 }
 
+/// The loans a firm asks one bank for under one product: (due month,
+/// amount), at most one per month a receivable can fall due.
+struct Requests {
+    items: [(u32, f64); MAX_TERM_MONTHS as usize],
+    len: usize,
+}
+
+impl Requests {
+    fn none() -> Self {
+        Requests {
+            items: [(0, 0.0); MAX_TERM_MONTHS as usize],
+            len: 0,
+        }
+    }
+
+    fn one(due: u32, amount: f64) -> Self {
+        let mut r = Requests::none();
+        r.push(due, amount);
+        r
+    }
+
+    fn push(&mut self, due: u32, amount: f64) {
+        self.items[self.len] = (due, amount);
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[(u32, f64)] {
+        &self.items[..self.len]
+    }
+}
+
 /// The loans a firm asks one bank for under `product`: (due month, amount).
 /// A receivable-backed product is one request per month in which its
 /// receivables fall due; pre-shipment products are due with this month's
 /// LC orders.
-fn requests(rep: &Replication, i: usize, product: ProductKind) -> Vec<(u32, f64)> {
+fn requests(rep: &Replication, i: usize, product: ProductKind) -> Requests {
     let s = rep.scenario;
     let firm = &rep.firms[i];
     let fm = &rep.month[i];
@@ -638,22 +732,22 @@ fn requests(rep: &Replication, i: usize, product: ProductKind) -> Vec<(u32, f64)
     let lc_term = fm.orders.term[PaymentTerm::LetterOfCredit as usize];
     let this_month = |room: f64, due: u32| {
         if room > 0.0 && due > t {
-            vec![(due, room.min(fm.unfinanced))]
+            Requests::one(due, room.min(fm.unfinanced))
         } else {
-            Vec::new()
+            Requests::none()
         }
     };
     match product {
         ProductKind::LcNegotiation | ProductKind::InsuranceBacked | ProductKind::Factoring => {
             let advance = product.terms(&s.banks.products).advance_ratio;
             let mut left = fm.unfinanced;
-            let mut out = Vec::new();
+            let mut out = Requests::none();
             for due in t + 1..=t + MAX_TERM_MONTHS {
                 let pool = firm.dues.slot(due).pool(product.backing());
                 let room = advance * pool.face - pool.owed;
                 if room > 0.0 && left > 0.0 {
                     let ask = room.min(left);
-                    out.push((due, ask));
+                    out.push(due, ask);
                     left -= ask;
                 }
             }
@@ -666,7 +760,7 @@ fn requests(rep: &Replication, i: usize, product: ProductKind) -> Vec<(u32, f64)
         }
         ProductKind::WorkingCapital => {
             let tenor = s.banks.products.working_capital.tenor_months.max(1);
-            vec![(t + tenor, fm.unfinanced)]
+            Requests::one(t + tenor, fm.unfinanced)
         }
     }
 }

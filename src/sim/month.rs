@@ -5,6 +5,7 @@ use std::time::Instant;
 use crate::metrics::{self, Tally, Value};
 
 use super::ledger::Ledger;
+use super::parallel::{count_firms, for_each_firm};
 use super::profile::Profile;
 use super::rng::Purpose;
 use super::state::{FirmMonth, Replication};
@@ -56,14 +57,15 @@ fn open_month(rep: &mut Replication) {
     rep.ledger = Ledger::default();
     rep.accounts = Default::default();
     let t = rep.t;
-    for (firm, fm) in rep.firms.iter().zip(rep.month.iter_mut()) {
+    for_each_firm(&mut rep.firms, &mut rep.month, |_, firm, fm| {
         *fm = FirmMonth::default();
         let due = firm.dues.slot(t);
         fm.due_general = due.loan_owed;
         fm.due_pledged = due.loan_pledged;
         fm.borrower = firm.alive && firm.debt_kusd > 0.0;
-        rep.tally.borrowers += fm.borrower as u32;
-    }
+    });
+    let month = &rep.month;
+    rep.tally.borrowers = count_firms(month.len(), |i| month[i].borrower as u32);
     for loan in &rep.loans {
         rep.tally.outstanding_principal[loan.product.index()] += loan.principal;
     }
