@@ -313,57 +313,29 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
             fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan
         })
         .collect();
-    let mut screened: Vec<Screened> = Vec::new();
-    let mut queues: Vec<Vec<Screened>> = vec![Vec::new(); n_banks];
-    let mut effects: Vec<Effects> = vec![Effects::default(); n_banks];
+    let mut queues: Vec<Vec<u32>> = vec![Vec::new(); n_banks];
+    let mut desks: Vec<DeskState> = vec![DeskState::default(); n_banks];
     for round in 0..rounds {
         if round > 0 {
             let month = &rep.month;
             searching.retain(|&i| month[i as usize].unfinanced >= min_loan);
         }
+        queues.iter_mut().for_each(Vec::clear);
         for &i in &searching {
-            let i = i as usize;
-            let fm = &mut rep.month[i];
+            let fm = &mut rep.month[i as usize];
             let bank = if round == 0 {
-                rep.firms[i].main_bank as usize
+                rep.firms[i as usize].main_bank as usize
             } else {
-                let u = rep.streams.uniform(rep.t, pair(round, i), Purpose::BankSearch);
+                let u = rep
+                    .streams
+                    .uniform(rep.t, pair(round, i as usize), Purpose::BankSearch);
                 other_bank(fm, n_banks, u)
             };
             fm.visited[fm.visits as usize] = bank as u16;
             fm.visits += 1;
+            queues[bank].push(i);
         }
-        // Each firm is in one bank's queue per round, and serving a queue
-        // changes only its own firms: every queue can be screened at once,
-        // in parallel, before any bank serves its queue.
-        let r = &*rep;
-        searching
-            .par_iter()
-            .with_min_len(FIRM_CHUNK / 4)
-            .map(|&i| screen(r, i as usize))
-            .collect_into_vec(&mut screened);
-        queues.iter_mut().for_each(Vec::clear);
-        for &applicant in &screened {
-            queues[applicant.bank as usize].push(applicant);
-        }
-        for queue in &queues {
-            for a in queue {
-                if a.sme {
-                    rep.tally.sme_screened += 1;
-                    rep.tally.sme_screening_error += a.error;
-                }
-            }
-        }
-        // Large firms first (if favoured), then best score; ties by id.
-        queues.par_iter_mut().for_each(|queue| {
-            queue.sort_unstable_by(|a, b| {
-                b.first
-                    .cmp(&a.first)
-                    .then(b.score.total_cmp(&a.score))
-                    .then(a.firm.cmp(&b.firm))
-            })
-        });
-        serve_queues(rep, &market, &queues, &mut effects);
+        serve_queues(rep, &market, &queues, &mut desks);
     }
     if s.government.exim.direct.enabled {
         exim_lends(rep);
@@ -419,7 +391,6 @@ pub const INSURANCE: usize = 2;
 /// A firm in a bank's queue, as the bank screened it.
 #[derive(Debug, Clone, Copy)]
 struct Screened {
-    bank: u16,
     firm: u32,
     /// Served before the others: a large firm at a bank that favours them.
     first: bool,
@@ -431,19 +402,17 @@ struct Screened {
     error: f64,
 }
 
-/// The bank firm `i` visits this round screens it: a noisy view of its
+/// The bank at `desk` screens firm `i`: a noisy view of its
 /// creditworthiness z.
-fn screen(rep: &Replication, i: usize) -> Screened {
-    let s = rep.scenario;
-    let firm = &rep.firms[i];
-    let fm = &rep.month[i];
-    let bank = fm.visited[fm.visits as usize - 1] as usize;
-    let bt = &s.banks.types[rep.banks[bank].bank_type];
+fn screen(desk: &Desk, firm: &Firm, i: usize) -> Screened {
+    let s = desk.s;
+    let bank = desk.id;
+    let bt = &s.banks.types[desk.bank.bank_type];
     let persistence = s.banks.screening_error_persistence;
     let z = firm.true_quality(
         &s.firms.credit_quality,
-        rep.world.domestic_demand,
-        rep.world.foreign_demand,
+        desk.world.domestic_demand,
+        desk.world.foreign_demand,
     );
     let relationship = if firm.main_bank as usize == bank {
         firm.relationship_months as f64
@@ -451,7 +420,7 @@ fn screen(rep: &Replication, i: usize) -> Screened {
         0.0
     };
     let bureau_gain = if firm.bureau_covered {
-        rep.setup.bureau_precision_gain
+        desk.bureau_precision_gain
     } else {
         0.0
     };
@@ -460,12 +429,11 @@ fn screen(rep: &Replication, i: usize) -> Screened {
     // per bank and firm; the slot's generation keys a new firm),
     // part is new each month.
     let key = pair(bank, i);
-    let lasting = rep.streams.normal(firm.generation, key, Purpose::Screening);
-    let fresh = rep.streams.normal(rep.t, key, Purpose::ScreeningMonthly);
+    let lasting = desk.streams.normal(firm.generation, key, Purpose::Screening);
+    let fresh = desk.streams.normal(desk.t, key, Purpose::ScreeningMonthly);
     let error = persistence.sqrt() * lasting + (1.0 - persistence).sqrt() * fresh;
     let score = score_of(z + noise_sd * error);
     Screened {
-        bank: bank as u16,
         firm: i as u32,
         first: bt.large_firm_priority && !firm.is_sme(),
         sme: firm.is_sme(),
@@ -543,15 +511,23 @@ enum Effect {
     Rejected(usize),
 }
 
-/// A bank's effects and new loans this round.
+/// A bank's round: its queue as screened, and the effects and new loans
+/// of its decisions (buffers kept from round to round).
 #[derive(Debug, Clone, Default)]
-struct Effects {
+struct DeskState {
+    screened: Vec<Screened>,
+    /// Score errors |s − s_true| of the SMEs screened, in queue (id) order.
+    sme_screening_errors: Vec<f64>,
     log: Vec<Effect>,
     loans: Vec<Loan>,
 }
 
-impl Effects {
+impl DeskState {
     fn apply(&mut self, rep: &mut Replication) {
+        for error in self.sme_screening_errors.drain(..) {
+            rep.tally.sme_screened += 1;
+            rep.tally.sme_screening_error += error;
+        }
         for effect in self.log.drain(..) {
             match effect {
                 Effect::Lent {
@@ -592,7 +568,8 @@ struct Desk<'a> {
     bank: &'a mut Bank,
     slots: &'a Slots<'a>,
     guarantee: Option<&'a mut GuaranteeFund>,
-    out: &'a mut Effects,
+    bureau_precision_gain: f64,
+    out: &'a mut DeskState,
 }
 
 /// Serves every bank's sorted queue for one round: in parallel when the
@@ -600,22 +577,18 @@ struct Desk<'a> {
 /// Decisions depend on other banks' only through the guarantee agency's
 /// fund and, under unified risk management, the debt of a firm's group
 /// (whose members may be in other queues).
-fn serve_queues(
-    rep: &mut Replication,
-    market: &Conditions,
-    queues: &[Vec<Screened>],
-    effects: &mut [Effects],
-) {
+fn serve_queues(rep: &mut Replication, market: &Conditions, queues: &[Vec<u32>], desks: &mut [DeskState]) {
     let s = rep.scenario;
     let independent =
         !s.government.guarantee.enabled && !s.banks.types.iter().any(|bt| bt.unified_risk_management);
     {
         let slots = Slots::new(&mut rep.firms, &mut rep.month);
         let (world, groups, streams, t) = (&rep.world, &rep.groups, rep.streams, rep.t);
-        let desk = |id: usize,
-                    bank: &'_ mut Bank,
-                    guarantee: Option<&'_ mut GuaranteeFund>,
-                    out: &'_ mut Effects| {
+        let bureau_precision_gain = rep.setup.bureau_precision_gain;
+        let serve = |id: usize,
+                     bank: &'_ mut Bank,
+                     guarantee: Option<&'_ mut GuaranteeFund>,
+                     out: &'_ mut DeskState| {
             let mut desk = Desk {
                 s,
                 world,
@@ -627,6 +600,7 @@ fn serve_queues(
                 bank,
                 slots: &slots,
                 guarantee,
+                bureau_precision_gain,
                 out,
             };
             serve_queue(&mut desk, &queues[id]);
@@ -634,33 +608,53 @@ fn serve_queues(
         if independent {
             rep.banks
                 .par_iter_mut()
-                .zip(effects.par_iter_mut())
+                .zip(desks.par_iter_mut())
                 .enumerate()
-                .for_each(|(id, (bank, out))| desk(id, bank, None, out));
+                .for_each(|(id, (bank, out))| serve(id, bank, None, out));
         } else {
             let guarantee = &mut rep.government.guarantee;
-            for (id, (bank, out)) in rep.banks.iter_mut().zip(effects.iter_mut()).enumerate() {
-                desk(id, bank, Some(&mut *guarantee), out);
+            for (id, (bank, out)) in rep.banks.iter_mut().zip(desks.iter_mut()).enumerate() {
+                serve(id, bank, Some(&mut *guarantee), out);
             }
         }
     }
-    for out in effects.iter_mut() {
-        out.apply(rep);
+    for desk in desks.iter_mut() {
+        desk.apply(rep);
     }
 }
 
 /// One bank serves the applicants in its queue this round, in the order
 /// of the sorted queue.
-fn serve_queue(desk: &mut Desk, queue: &[Screened]) {
+fn serve_queue(desk: &mut Desk, queue: &[u32]) {
     let s = desk.s;
     let market = desk.market;
     let bt = &s.banks.types[desk.bank.bank_type];
     let buckets = s.banks.pd_buckets as usize;
     let g = &s.government.guarantee;
 
+    // Screen everyone first: the observed score orders the queue.
+    let mut screened = std::mem::take(&mut desk.out.screened);
+    screened.clear();
+    for &i in queue {
+        // SAFETY: firm i is in this bank's queue.
+        let (firm, _) = unsafe { desk.slots.read(i as usize) };
+        let applicant = screen(desk, firm, i as usize);
+        if applicant.sme {
+            desk.out.sme_screening_errors.push(applicant.error);
+        }
+        screened.push(applicant);
+    }
+    // Large firms first (if favoured), then best score; ties by id.
+    screened.sort_unstable_by(|a, b| {
+        b.first
+            .cmp(&a.first)
+            .then(b.score.total_cmp(&a.score))
+            .then(a.firm.cmp(&b.firm))
+    });
+
     for &Screened {
         score, firm: i, z, ..
-    } in queue
+    } in &screened
     {
         let i = i as usize;
         for product in PREFERENCE {
@@ -740,6 +734,7 @@ fn serve_queue(desk: &mut Desk, queue: &[Screened]) {
             }
         }
     }
+    desk.out.screened = screened;
 }
 
 /// Highest loan rate a bank may charge, as a multiple of the policy rate:

@@ -147,16 +147,13 @@ impl Orders {
     }
 }
 
-/// What the phases of one month know about one firm.
+/// What the phases of one month know about one firm. Laid out in
+/// declaration order (`repr(C)`).
 #[derive(Debug, Clone, Copy, Default)]
+#[repr(C)]
 pub struct FirmMonth {
-    pub orders: Orders,
-    /// Production cost per kUSD of domestic and of export orders.
-    pub cost_share_domestic: f64,
-    pub cost_share_export: f64,
-    pub fixed_cost: f64,
-    /// Owed on loans on the firm's own credit due this month.
-    pub due_general: f64,
+    // The credit market's fields first (phase 5 visits firms in score
+    // order, so each firm's first cache line counts).
     /// Financing need at the start of the month (0 if none).
     pub need: f64,
     /// Part of the need not yet financed.
@@ -176,6 +173,13 @@ pub struct FirmMonth {
     /// Banks visited this month, main bank first.
     pub visited: [u16; MAX_SEARCH],
     pub visits: u8,
+    pub orders: Orders,
+    /// Production cost per kUSD of domestic and of export orders.
+    pub cost_share_domestic: f64,
+    pub cost_share_export: f64,
+    pub fixed_cost: f64,
+    /// Owed on loans on the firm's own credit due this month.
+    pub due_general: f64,
     /// Export orders and all orders lost for lack of finance.
     pub lost_export: f64,
     pub lost_total: f64,
