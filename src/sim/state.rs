@@ -147,13 +147,9 @@ impl Orders {
     }
 }
 
-/// What the phases of one month know about one firm. Laid out in
-/// declaration order (`repr(C)`).
+/// What the phases of one month know about one firm.
 #[derive(Debug, Clone, Copy, Default)]
-#[repr(C)]
 pub struct FirmMonth {
-    // The credit market's fields first (phase 5 visits firms in score
-    // order, so each firm's first cache line counts).
     /// Financing need at the start of the month (0 if none).
     pub need: f64,
     /// Part of the need not yet financed.
