@@ -187,6 +187,9 @@ struct RunArgs {
     /// Output directory (default: results/<scenario name>/).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Print the time spent in each phase of the month to stderr.
+    #[arg(long)]
+    profile: bool,
 }
 
 fn main() -> ExitCode {
@@ -266,6 +269,9 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     emit(&report.console_summary());
     emit(&format!("wrote {}\n", out.display()));
     emit(&format!("{}\n", report.throughput_line()));
+    if args.profile {
+        eprint!("{}", report.profile.table());
+    }
     Ok(())
 }
 

@@ -94,6 +94,8 @@ pub struct RunReport {
     pub name: String,
     pub timing: Timing,
     pub summary: Summary,
+    /// Time per phase, summed over replications (`tradefin run --profile`).
+    pub profile: crate::sim::Profile,
 }
 
 /// Metrics shown on the console after a run.
@@ -225,10 +227,13 @@ pub fn run_scenario(s: &Scenario, out: &Path) -> Result<RunReport> {
     let reference = crate::scenario::load("baseline", &[]).ok();
     let report = figures::run_report(s, &summary, &monthly, reference.as_ref())?;
     output::report::write(out, &report)?;
+    let mut profile = crate::sim::Profile::default();
+    results.iter().for_each(|r| profile.merge(&r.profile));
     Ok(RunReport {
         name: s.name.clone(),
         timing: Timing::of(s, started),
         summary,
+        profile,
     })
 }
 

@@ -106,8 +106,10 @@ impl Dues {
 }
 
 /// One firm. Lives at a fixed index in a dense vector; an exited firm's slot
-/// is reused by an entrant.
+/// is reused by an entrant. Laid out in declaration order (`repr(C)`):
+/// the hot scalars first, the due book last.
 #[derive(Debug, Clone, Default)]
+#[repr(C)]
 pub struct Firm {
     // --- fixed at birth
     /// Productivity φ ~ Pareto(1, k).
@@ -144,8 +146,6 @@ pub struct Firm {
     /// Owed on loans on the firm's own credit (working capital, import LCs,
     /// Exim loans), kUSD: not backed by receivables.
     pub debt_general_kusd: f64,
-    /// Receivables and loans by the month they fall due.
-    pub dues: Dues,
     pub age_months: u32,
     pub relationship_months: u32,
     /// Months since the firm last defaulted, or `NEVER`.
@@ -173,6 +173,9 @@ pub struct Firm {
     pub negative_equity_months: u32,
     /// Consecutive months with export orders lost for lack of finance.
     pub lost_export_months: u32,
+    /// Receivables and loans by the month they fall due: last, so that
+    /// the scalar state every phase reads shares a few cache lines.
+    pub dues: Dues,
 }
 
 impl Firm {

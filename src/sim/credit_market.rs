@@ -2,15 +2,22 @@
 //! that enter it: guarantees, Exim lending and on-lending, and export
 //! credit insurance.
 
+use crate::metrics::Tally;
 use crate::model::bank::{PriceInputs, bucket_of, capital_room, loan_rate, score_of};
 use crate::model::firm::{MAX_TERM_MONTHS, NEVER};
+use crate::model::government::guarantee::GuaranteeFund;
 use crate::model::government::{eligible, guarantee};
 use crate::model::loan::EXIM;
 use crate::model::product::{Backing, PREFERENCE};
-use crate::model::{Firm, Loan, PaymentTerm, ProductKind};
+use crate::model::{Bank, Firm, Groups, Loan, PaymentTerm, ProductKind, World};
 use crate::scenario::{BankType, Scenario};
 
-use super::rng::{Purpose, pair};
+use std::marker::PhantomData;
+
+use rayon::prelude::*;
+
+use super::parallel::FIRM_CHUNK;
+use super::rng::{Purpose, Streams, pair};
 use super::state::{FirmMonth, MAX_SEARCH, Replication};
 
 /// Why a bank turned a request down.
@@ -295,26 +302,40 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
         deposit_rate: rep.world.deposit_rate,
     };
     let min_loan = s.banks.min_loan_kusd.max(1e-9);
+    // Firms still looking for finance, in id order: the list only shrinks
+    // from round to round.
+    let month = &rep.month;
+    let mut searching: Vec<u32> = (0..month.len() as u32)
+        .into_par_iter()
+        .with_min_len(FIRM_CHUNK)
+        .filter(|&i| {
+            let fm = &month[i as usize];
+            fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan
+        })
+        .collect();
     let mut queues: Vec<Vec<u32>> = vec![Vec::new(); n_banks];
+    let mut desks: Vec<DeskState> = vec![DeskState::default(); n_banks];
     for round in 0..rounds {
+        if round > 0 {
+            let month = &rep.month;
+            searching.retain(|&i| month[i as usize].unfinanced >= min_loan);
+        }
         queues.iter_mut().for_each(Vec::clear);
-        for (i, (firm, fm)) in rep.firms.iter().zip(rep.month.iter_mut()).enumerate() {
-            if !fm.applied || fm.documents_rejected || fm.unfinanced < min_loan {
-                continue;
-            }
+        for &i in &searching {
+            let fm = &mut rep.month[i as usize];
             let bank = if round == 0 {
-                firm.main_bank as usize
+                rep.firms[i as usize].main_bank as usize
             } else {
-                let u = rep.streams.uniform(rep.t, pair(round, i), Purpose::BankSearch);
+                let u = rep
+                    .streams
+                    .uniform(rep.t, pair(round, i as usize), Purpose::BankSearch);
                 other_bank(fm, n_banks, u)
             };
             fm.visited[fm.visits as usize] = bank as u16;
             fm.visits += 1;
-            queues[bank].push(i as u32);
+            queues[bank].push(i);
         }
-        for (bank, queue) in queues.iter().enumerate() {
-            serve_queue(rep, &market, bank, queue);
-        }
+        serve_queues(rep, &market, &queues, &mut desks);
     }
     if s.government.exim.direct.enabled {
         exim_lends(rep);
@@ -367,71 +388,288 @@ pub const GUARANTEE: usize = 0;
 pub const EXIM_PROGRAMME: usize = 1;
 pub const INSURANCE: usize = 2;
 
-/// One bank serves the applicants in its queue this round.
-fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &[u32]) {
-    if queue.is_empty() {
-        return;
-    }
-    let s = rep.scenario;
-    let bt = &s.banks.types[rep.banks[bank].bank_type];
-    let buckets = s.banks.pd_buckets as usize;
+/// A firm in a bank's queue, as the bank screened it.
+#[derive(Debug, Clone, Copy)]
+struct Screened {
+    firm: u32,
+    /// Served before the others: a large firm at a bank that favours them.
+    first: bool,
+    sme: bool,
+    /// Observed score, true creditworthiness z, and the score's error
+    /// |s − s_true|.
+    score: f64,
+    z: f64,
+    error: f64,
+}
+
+/// The bank at `desk` screens firm `i`: a noisy view of its
+/// creditworthiness z.
+fn screen(desk: &Desk, firm: &Firm, i: usize) -> Screened {
+    let s = desk.s;
+    let bank = desk.id;
+    let bt = &s.banks.types[desk.bank.bank_type];
     let persistence = s.banks.screening_error_persistence;
+    let z = firm.true_quality(
+        &s.firms.credit_quality,
+        desk.world.domestic_demand,
+        desk.world.foreign_demand,
+    );
+    let relationship = if firm.main_bank as usize == bank {
+        firm.relationship_months as f64
+    } else {
+        0.0
+    };
+    let bureau_gain = if firm.bureau_covered {
+        desk.bureau_precision_gain
+    } else {
+        0.0
+    };
+    let noise_sd = screening_noise(s, bt, relationship, bureau_gain);
+    // Part of a bank's misjudgement of a firm persists (drawn once
+    // per bank and firm; the slot's generation keys a new firm),
+    // part is new each month.
+    let key = pair(bank, i);
+    let lasting = desk.streams.normal(firm.generation, key, Purpose::Screening);
+    let fresh = desk.streams.normal(desk.t, key, Purpose::ScreeningMonthly);
+    let error = persistence.sqrt() * lasting + (1.0 - persistence).sqrt() * fresh;
+    let score = score_of(z + noise_sd * error);
+    Screened {
+        firm: i as u32,
+        first: bt.large_firm_priority && !firm.is_sme(),
+        sme: firm.is_sme(),
+        score,
+        z,
+        error: (score - score_of(z)).abs(),
+    }
+}
+
+/// Firm slots shared by the banks serving their queues at the same time.
+/// A firm is in one bank's queue per round, so each slot is changed by
+/// one bank only.
+struct Slots<'a> {
+    firms: *mut Firm,
+    month: *mut FirmMonth,
+    len: usize,
+    _borrow: PhantomData<&'a mut [Firm]>,
+}
+
+// SAFETY: a slot is used only by the bank whose queue holds its firm this
+// round (see `Slots::get` and `Slots::firm`).
+unsafe impl Send for Slots<'_> {}
+unsafe impl Sync for Slots<'_> {}
+
+impl<'a> Slots<'a> {
+    fn new(firms: &'a mut [Firm], month: &'a mut [FirmMonth]) -> Self {
+        assert_eq!(firms.len(), month.len());
+        Slots {
+            firms: firms.as_mut_ptr(),
+            month: month.as_mut_ptr(),
+            len: firms.len(),
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Firm `i` and its month, to change.
+    ///
+    /// # Safety
+    /// Only the bank serving the queue that holds firm `i` may call this,
+    /// and no other reference to slot `i` may be alive.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn get(&self, i: usize) -> (&mut Firm, &mut FirmMonth) {
+        assert!(i < self.len);
+        // SAFETY: in bounds; exclusive by the caller's contract.
+        unsafe { (&mut *self.firms.add(i), &mut *self.month.add(i)) }
+    }
+
+    /// Firm `i` and its month, to read.
+    ///
+    /// # Safety
+    /// No one may be changing slot `i`: it is in the caller's own queue, or
+    /// banks serve one at a time.
+    unsafe fn read(&self, i: usize) -> (&Firm, &FirmMonth) {
+        assert!(i < self.len);
+        // SAFETY: in bounds; nobody writes by the caller's contract.
+        unsafe { (&*self.firms.add(i), &*self.month.add(i)) }
+    }
+}
+
+/// What a bank's decisions add to the month's tally and ledger, in the
+/// order it made them; applied after the round in bank order, so that
+/// every sum is the same whether banks serve in parallel or one by one.
+#[derive(Debug, Clone)]
+enum Effect {
+    Lent {
+        product: ProductKind,
+        sme: bool,
+        amount: f64,
+        rate: f64,
+        handling: f64,
+        guarantee_fee: Option<f64>,
+    },
+    Supported(Credited),
+    /// An SME rejection, by `Rejection::tally_index`.
+    Rejected(usize),
+}
+
+/// A bank's round: its queue as screened, and the effects and new loans
+/// of its decisions (buffers kept from round to round).
+#[derive(Debug, Clone, Default)]
+struct DeskState {
+    screened: Vec<Screened>,
+    /// Score errors |s − s_true| of the SMEs screened, in queue (id) order.
+    sme_screening_errors: Vec<f64>,
+    log: Vec<Effect>,
+    loans: Vec<Loan>,
+}
+
+impl DeskState {
+    fn apply(&mut self, rep: &mut Replication) {
+        for error in self.sme_screening_errors.drain(..) {
+            rep.tally.sme_screened += 1;
+            rep.tally.sme_screening_error += error;
+        }
+        for effect in self.log.drain(..) {
+            match effect {
+                Effect::Lent {
+                    product,
+                    sme,
+                    amount,
+                    rate,
+                    handling,
+                    guarantee_fee,
+                } => {
+                    rep.ledger.deposits_raised += amount;
+                    rep.ledger.handling_costs += handling;
+                    if let Some(fee) = guarantee_fee {
+                        rep.ledger.guarantee_fees += fee;
+                        rep.accounts.guarantee_fees += fee;
+                    }
+                    tally_credit(&mut rep.tally, product, sme, amount, rate);
+                }
+                Effect::Supported(credited) => record_support(&mut rep.tally, &credited),
+                Effect::Rejected(k) => rep.tally.sme_rejections[k] += 1,
+            }
+        }
+        rep.loans.append(&mut self.loans);
+    }
+}
+
+/// One bank at its desk for a round: its own books, the firms' slots, the
+/// guarantee fund when guarantees are on (banks then serve one at a time),
+/// and the effects it records.
+struct Desk<'a> {
+    s: &'a Scenario,
+    world: &'a World,
+    groups: &'a Groups,
+    streams: Streams,
+    t: u32,
+    market: &'a Conditions,
+    id: usize,
+    bank: &'a mut Bank,
+    slots: &'a Slots<'a>,
+    guarantee: Option<&'a mut GuaranteeFund>,
+    bureau_precision_gain: f64,
+    out: &'a mut DeskState,
+}
+
+/// Serves every bank's sorted queue for one round: in parallel when the
+/// banks' decisions are independent, else one bank after the other.
+/// Decisions depend on other banks' only through the guarantee agency's
+/// fund and, under unified risk management, the debt of a firm's group
+/// (whose members may be in other queues).
+fn serve_queues(rep: &mut Replication, market: &Conditions, queues: &[Vec<u32>], desks: &mut [DeskState]) {
+    let s = rep.scenario;
+    let independent =
+        !s.government.guarantee.enabled && !s.banks.types.iter().any(|bt| bt.unified_risk_management);
+    {
+        let slots = Slots::new(&mut rep.firms, &mut rep.month);
+        let (world, groups, streams, t) = (&rep.world, &rep.groups, rep.streams, rep.t);
+        let bureau_precision_gain = rep.setup.bureau_precision_gain;
+        let serve = |id: usize,
+                     bank: &'_ mut Bank,
+                     guarantee: Option<&'_ mut GuaranteeFund>,
+                     out: &'_ mut DeskState| {
+            let mut desk = Desk {
+                s,
+                world,
+                groups,
+                streams,
+                t,
+                market,
+                id,
+                bank,
+                slots: &slots,
+                guarantee,
+                bureau_precision_gain,
+                out,
+            };
+            serve_queue(&mut desk, &queues[id]);
+        };
+        if independent {
+            rep.banks
+                .par_iter_mut()
+                .zip(desks.par_iter_mut())
+                .enumerate()
+                .for_each(|(id, (bank, out))| serve(id, bank, None, out));
+        } else {
+            let guarantee = &mut rep.government.guarantee;
+            for (id, (bank, out)) in rep.banks.iter_mut().zip(desks.iter_mut()).enumerate() {
+                serve(id, bank, Some(&mut *guarantee), out);
+            }
+        }
+    }
+    for desk in desks.iter_mut() {
+        desk.apply(rep);
+    }
+}
+
+/// One bank serves the applicants in its queue this round, in the order
+/// of the sorted queue.
+fn serve_queue(desk: &mut Desk, queue: &[u32]) {
+    let s = desk.s;
+    let market = desk.market;
+    let bt = &s.banks.types[desk.bank.bank_type];
+    let buckets = s.banks.pd_buckets as usize;
     let g = &s.government.guarantee;
 
     // Screen everyone first: the observed score orders the queue.
-    let mut screened: Vec<(bool, f64, u32, f64)> = queue
-        .iter()
-        .map(|&i| {
-            let firm = &rep.firms[i as usize];
-            let z = firm.true_quality(
-                &s.firms.credit_quality,
-                rep.world.domestic_demand,
-                rep.world.foreign_demand,
-            );
-            let relationship = if firm.main_bank as usize == bank {
-                firm.relationship_months as f64
-            } else {
-                0.0
-            };
-            let bureau_gain = if firm.bureau_covered {
-                rep.setup.bureau_precision_gain
-            } else {
-                0.0
-            };
-            let noise_sd = screening_noise(s, bt, relationship, bureau_gain);
-            // Part of a bank's misjudgement of a firm persists (drawn once
-            // per bank and firm; the slot's generation keys a new firm),
-            // part is new each month.
-            let key = pair(bank, i as usize);
-            let lasting = rep.streams.normal(firm.generation, key, Purpose::Screening);
-            let fresh = rep.streams.normal(rep.t, key, Purpose::ScreeningMonthly);
-            let error = persistence.sqrt() * lasting + (1.0 - persistence).sqrt() * fresh;
-            let score = score_of(z + noise_sd * error);
-            let first = bt.large_firm_priority && !firm.is_sme();
-            (first, score, i, z)
-        })
-        .collect();
-    for &(_, score, i, z) in &screened {
-        if rep.firms[i as usize].is_sme() {
-            rep.tally.sme_screened += 1;
-            rep.tally.sme_screening_error += (score - score_of(z)).abs();
+    let mut screened = std::mem::take(&mut desk.out.screened);
+    screened.clear();
+    for &i in queue {
+        // SAFETY: firm i is in this bank's queue.
+        let (firm, _) = unsafe { desk.slots.read(i as usize) };
+        let applicant = screen(desk, firm, i as usize);
+        if applicant.sme {
+            desk.out.sme_screening_errors.push(applicant.error);
         }
+        screened.push(applicant);
     }
     // Large firms first (if favoured), then best score; ties by id.
-    screened.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+    screened.sort_unstable_by(|a, b| {
+        b.first
+            .cmp(&a.first)
+            .then(b.score.total_cmp(&a.score))
+            .then(a.firm.cmp(&b.firm))
+    });
 
-    for (_, score, i, z) in screened {
+    for &Screened {
+        score, firm: i, z, ..
+    } in &screened
+    {
         let i = i as usize;
         for product in PREFERENCE {
             if !bt.products.contains(&product) {
                 continue;
             }
-            if rep.month[i].unfinanced < s.banks.min_loan_kusd.max(1e-9) {
+            // SAFETY: firm i is in this bank's queue (as for every `read`
+            // and `get` below).
+            let (firm, fm) = unsafe { desk.slots.read(i) };
+            if fm.unfinanced < s.banks.min_loan_kusd.max(1e-9) {
                 break;
             }
-            for (due, requested) in requests(rep, i, product) {
-                let applicant = applicant(rep, i, bank, score, buckets);
-                let b = &rep.banks[bank];
+            for &(due, requested) in requests(s, desk.t, firm, fm, product).as_slice() {
+                let applicant = applicant(desk, i, score, buckets);
+                let b = &*desk.bank;
                 let lender = Lender {
                     bank_type: bt,
                     equity: b.equity,
@@ -439,7 +677,7 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
                     rwa_sme: b.rwa_sme,
                     pd: b.pd.estimate(product, applicant.bucket),
                 };
-                let tenor = due - rep.t;
+                let tenor = due - desk.t;
                 let mut support = Support::NONE;
                 if product == ProductKind::InsuranceBacked {
                     support.insured = s.government.insurance.indemnity_share;
@@ -463,15 +701,15 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
                             offer,
                             support,
                         };
-                        grant(rep, bank, i, &applicant, &loan, &credited);
+                        grant(desk, i, &applicant, &loan, credited);
                     }
                     Err(reason) => {
                         if applicant.sme {
-                            rep.tally.sme_rejections[reason.tally_index()] += 1;
+                            desk.out.log.push(Effect::Rejected(reason.tally_index()));
                         }
                         let owed_per_kusd = 1.0 + rate_cap(s, bt) * market.policy_rate * tenor as f64 / 12.0;
                         let Some(amount) =
-                            guarantee_for(rep, i, z, product, reason, requested, owed_per_kusd)
+                            guarantee_for(desk, i, z, product, reason, requested, owed_per_kusd)
                         else {
                             continue;
                         };
@@ -489,13 +727,14 @@ fn serve_queue(rep: &mut Replication, market: &Conditions, bank: usize, queue: &
                                 offer,
                                 support: guaranteed,
                             };
-                            grant(rep, bank, i, &applicant, &loan, &credited);
+                            grant(desk, i, &applicant, &loan, credited);
                         }
                     }
                 }
             }
         }
     }
+    desk.out.screened = screened;
 }
 
 /// Highest loan rate a bank may charge, as a multiple of the policy rate:
@@ -512,7 +751,7 @@ fn rate_cap(s: &Scenario, bt: &BankType) -> f64 {
 /// like a bank's) and returns the amount it agrees to guarantee.
 /// `owed_per_kusd` bounds what each kUSD lent will owe at maturity.
 fn guarantee_for(
-    rep: &Replication,
+    desk: &Desk,
     i: usize,
     z: f64,
     product: ProductKind,
@@ -520,8 +759,9 @@ fn guarantee_for(
     requested: f64,
     owed_per_kusd: f64,
 ) -> Option<f64> {
-    let g = &rep.scenario.government.guarantee;
-    let firm = &rep.firms[i];
+    let g = &desk.s.government.guarantee;
+    // SAFETY: firm i is in this bank's queue.
+    let (firm, _) = unsafe { desk.slots.read(i) };
     let can_ask = g.enabled
         && reason.guarantee_can_cure()
         && product.guaranteeable()
@@ -529,12 +769,13 @@ fn guarantee_for(
     if !can_ask {
         return None;
     }
-    let error = rep
+    let error = desk
         .streams
         .normal(firm.generation, i as u64, Purpose::GuaranteeScreening);
     let agency_score = score_of(z + g.screening_noise * error);
-    rep.government
-        .guarantee
+    desk.guarantee
+        .as_deref()
+        .expect("banks serve one at a time when guarantees are on")
         .accept(g, agency_score, requested, owed_per_kusd)
 }
 
@@ -547,16 +788,9 @@ struct Approval {
 }
 
 /// Books an approval and the support it owes to public programmes.
-fn grant(
-    rep: &mut Replication,
-    bank: usize,
-    i: usize,
-    applicant: &Applicant,
-    loan: &Approval,
-    credited: &Credited,
-) {
-    lend(rep, bank, i, applicant, loan);
-    record_support(rep, credited);
+fn grant(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval, credited: Credited) {
+    lend(desk, i, applicant, loan);
+    desk.out.log.push(Effect::Supported(credited));
 }
 
 /// Credit an approval owes to public support, by programme
@@ -616,8 +850,7 @@ pub fn additionality(offer: &Offer, support: &Support, amount_without: impl Fn(&
     c
 }
 
-fn record_support(rep: &mut Replication, c: &Credited) {
-    let t = &mut rep.tally;
+fn record_support(t: &mut Tally, c: &Credited) {
     for p in 0..3 {
         t.supported[p] += c.supported[p];
         t.additional[p] += c.additional[p];
@@ -626,34 +859,61 @@ fn record_support(rep: &mut Replication, c: &Credited) {
     t.additional_any += c.additional_any;
 }
 
+/// The loans a firm asks one bank for under one product: (due month,
+/// amount), at most one per month a receivable can fall due.
+struct Requests {
+    items: [(u32, f64); MAX_TERM_MONTHS as usize],
+    len: usize,
+}
+
+impl Requests {
+    fn none() -> Self {
+        Requests {
+            items: [(0, 0.0); MAX_TERM_MONTHS as usize],
+            len: 0,
+        }
+    }
+
+    fn one(due: u32, amount: f64) -> Self {
+        let mut r = Requests::none();
+        r.push(due, amount);
+        r
+    }
+
+    fn push(&mut self, due: u32, amount: f64) {
+        self.items[self.len] = (due, amount);
+        self.len += 1;
+    }
+
+    fn as_slice(&self) -> &[(u32, f64)] {
+        &self.items[..self.len]
+    }
+}
+
 /// The loans a firm asks one bank for under `product`: (due month, amount).
 /// A receivable-backed product is one request per month in which its
 /// receivables fall due; pre-shipment products are due with this month's
 /// LC orders.
-fn requests(rep: &Replication, i: usize, product: ProductKind) -> Vec<(u32, f64)> {
-    let s = rep.scenario;
-    let firm = &rep.firms[i];
-    let fm = &rep.month[i];
-    let t = rep.t;
+fn requests(s: &Scenario, t: u32, firm: &Firm, fm: &FirmMonth, product: ProductKind) -> Requests {
     let lc_term = fm.orders.term[PaymentTerm::LetterOfCredit as usize];
     let this_month = |room: f64, due: u32| {
         if room > 0.0 && due > t {
-            vec![(due, room.min(fm.unfinanced))]
+            Requests::one(due, room.min(fm.unfinanced))
         } else {
-            Vec::new()
+            Requests::none()
         }
     };
     match product {
         ProductKind::LcNegotiation | ProductKind::InsuranceBacked | ProductKind::Factoring => {
             let advance = product.terms(&s.banks.products).advance_ratio;
             let mut left = fm.unfinanced;
-            let mut out = Vec::new();
+            let mut out = Requests::none();
             for due in t + 1..=t + MAX_TERM_MONTHS {
                 let pool = firm.dues.slot(due).pool(product.backing());
                 let room = advance * pool.face - pool.owed;
                 if room > 0.0 && left > 0.0 {
                     let ask = room.min(left);
-                    out.push((due, ask));
+                    out.push(due, ask);
                     left -= ask;
                 }
             }
@@ -666,7 +926,7 @@ fn requests(rep: &Replication, i: usize, product: ProductKind) -> Vec<(u32, f64)
         }
         ProductKind::WorkingCapital => {
             let tenor = s.banks.products.working_capital.tenor_months.max(1);
-            vec![(t + tenor, fm.unfinanced)]
+            Requests::one(t + tenor, fm.unfinanced)
         }
     }
 }
@@ -690,17 +950,20 @@ fn knows_default(s: &Scenario, firm: &Firm, lender: u16) -> bool {
             || (s.government.bureau.enabled && s.government.bureau.shared_defaults && firm.bureau_covered))
 }
 
-fn applicant(rep: &Replication, i: usize, bank: usize, score: f64, buckets: usize) -> Applicant {
-    let s = rep.scenario;
-    let w = &rep.world;
-    let firm = &rep.firms[i];
-    let bt = &s.banks.types[rep.banks[bank].bank_type];
+fn applicant(desk: &Desk, i: usize, score: f64, buckets: usize) -> Applicant {
+    let s = desk.s;
+    let w = desk.world;
+    // SAFETY: firm i is in this bank's queue.
+    let (firm, _) = unsafe { desk.slots.read(i) };
+    let bt = &s.banks.types[desk.bank.bank_type];
     let sales = |f: &Firm| f.expected_sales(w.domestic_demand, w.foreign_demand);
     let (debt, revenue) = if bt.unified_risk_management && firm.in_group() {
-        rep.groups
+        desk.groups
             .members(firm.group)
             .iter()
-            .map(|&m| &rep.firms[m as usize])
+            // SAFETY: under unified risk management banks serve one at a
+            // time, so no member is being changed.
+            .map(|&m| unsafe { desk.slots.read(m as usize) }.0)
             .fold((0.0, 0.0), |(d, r), f| (d + f.debt_kusd, r + sales(f)))
     } else {
         (firm.debt_kusd, sales(firm))
@@ -712,7 +975,7 @@ fn applicant(rep: &Replication, i: usize, bank: usize, score: f64, buckets: usiz
         age_months: firm.age_months as f64,
         score,
         bucket: bucket_of(score, buckets),
-        known_default_months: knows_default(s, firm, bank as u16).then_some(firm.months_since_default),
+        known_default_months: knows_default(s, firm, desk.id as u16).then_some(firm.months_since_default),
         free_collateral_kusd: firm.free_collateral(),
         debt_for_limit_kusd: debt,
         revenue_for_limit_kusd: revenue,
@@ -722,40 +985,49 @@ fn applicant(rep: &Replication, i: usize, bank: usize, score: f64, buckets: usiz
 
 /// Books an approved bank loan on both sides, with its guarantee fee and
 /// the on-lent funds that fund it (as far as they go).
-fn lend(rep: &mut Replication, bank: usize, i: usize, applicant: &Applicant, loan: &Approval) {
+fn lend(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval) {
     let Approval {
         product,
         due,
         ref offer,
         ref support,
     } = *loan;
-    let t = rep.t;
+    let s = desk.s;
     let amount = offer.amount_kusd;
-    let tenor_months = due - t;
+    let tenor_months = due - desk.t;
     let owed = amount * (1.0 + offer.rate_annual * tenor_months as f64 / 12.0);
     let rwa = amount * offer.risk_weight;
-    let handling = rep.scenario.banks.types[rep.banks[bank].bank_type].handling_cost_kusd;
+    let handling = s.banks.types[desk.bank.bank_type].handling_cost_kusd;
     let onlent = amount.min(support.onlend_room.max(0.0));
 
-    let b = &mut rep.banks[bank];
+    let b = &mut *desk.bank;
     b.book_loan(amount, rwa, applicant.sme);
     b.pay(handling);
     b.onlend_used += onlent;
-    rep.ledger.deposits_raised += amount;
-    rep.ledger.handling_costs += handling;
 
     let fee = if support.guarantee > 0.0 {
         let covered = support.guarantee * owed;
-        let fee = guarantee::fee(rep.scenario.government.guarantee.fee, covered, tenor_months);
-        rep.government.guarantee.issue(covered, fee);
-        rep.ledger.guarantee_fees += fee;
-        rep.accounts.guarantee_fees += fee;
+        let fee = guarantee::fee(s.government.guarantee.fee, covered, tenor_months);
+        desk.guarantee
+            .as_deref_mut()
+            .expect("banks serve one at a time when guarantees are on")
+            .issue(covered, fee);
         fee
     } else {
         0.0
     };
-    book_debt(rep, i, product, due, amount - fee, owed, offer.pledged_kusd);
-    let fm = &mut rep.month[i];
+    desk.out.log.push(Effect::Lent {
+        product,
+        sme: applicant.sme,
+        amount,
+        rate: offer.rate_annual,
+        handling,
+        guarantee_fee: (support.guarantee > 0.0).then_some(fee),
+    });
+    // SAFETY: firm i is in this bank's queue, and no other reference to
+    // its slot is alive.
+    let (firm, fm) = unsafe { desk.slots.get(i) };
+    book_debt(firm, fm, product, due, amount - fee, owed, offer.pledged_kusd);
     match product {
         ProductKind::RedClause => {
             fm.red_clause_room = (fm.red_clause_room - amount).max(0.0);
@@ -765,8 +1037,7 @@ fn lend(rep: &mut Replication, bank: usize, i: usize, applicant: &Applicant, loa
         ProductKind::ImportLc => fm.import_room = (fm.import_room - amount).max(0.0),
         _ => {}
     }
-    tally_credit(rep, product, applicant.sme, amount, offer.rate_annual);
-    rep.loans.push(Loan {
+    desk.out.loans.push(Loan {
         principal: amount,
         owed,
         pledged: offer.pledged_kusd,
@@ -775,7 +1046,7 @@ fn lend(rep: &mut Replication, bank: usize, i: usize, applicant: &Applicant, loa
         onlent,
         firm: i as u32,
         due,
-        bank: bank as u16,
+        bank: desk.id as u16,
         product,
         bucket: applicant.bucket as u8,
         sme: applicant.sme,
@@ -784,15 +1055,14 @@ fn lend(rep: &mut Replication, bank: usize, i: usize, applicant: &Applicant, loa
 
 /// The firm's side of a new loan: `cash_in` received now, `owed` at `due`.
 fn book_debt(
-    rep: &mut Replication,
-    i: usize,
+    firm: &mut Firm,
+    fm: &mut FirmMonth,
     product: ProductKind,
     due: u32,
     cash_in: f64,
     owed: f64,
     pledged: f64,
 ) {
-    let firm = &mut rep.firms[i];
     firm.cash_kusd += cash_in;
     firm.debt_kusd += owed;
     firm.pledged_kusd += pledged;
@@ -805,14 +1075,12 @@ fn book_debt(
         }
         backing => slot.pool_mut(backing).owed += owed,
     }
-    let fm = &mut rep.month[i];
     fm.unfinanced = (fm.unfinanced - cash_in).max(0.0);
     fm.granted += cash_in;
     fm.approved = true;
 }
 
-fn tally_credit(rep: &mut Replication, product: ProductKind, sme: bool, amount: f64, rate: f64) {
-    let tally = &mut rep.tally;
+fn tally_credit(tally: &mut Tally, product: ProductKind, sme: bool, amount: f64, rate: f64) {
     tally.credit_new[product.index()] += amount;
     let class = if sme { 0 } else { 1 };
     tally.credit_new_by_sme[class] += amount;
@@ -870,12 +1138,26 @@ fn exim_lends(rep: &mut Replication) {
         let sme = firm.is_sme();
         rep.government.exim.lend(amount);
         rep.ledger.exim_disbursed += amount;
-        book_debt(rep, i, ProductKind::WorkingCapital, due, amount, owed, pledged);
-        tally_credit(rep, ProductKind::WorkingCapital, sme, amount, p.rate_annual);
+        book_debt(
+            &mut rep.firms[i],
+            &mut rep.month[i],
+            ProductKind::WorkingCapital,
+            due,
+            amount,
+            owed,
+            pledged,
+        );
+        tally_credit(
+            &mut rep.tally,
+            ProductKind::WorkingCapital,
+            sme,
+            amount,
+            p.rate_annual,
+        );
         // The banks had their turn: all of it is additional.
         rep.tally.exim_lending += amount;
         record_support(
-            rep,
+            &mut rep.tally,
             &Credited {
                 supported: [0.0, amount, 0.0],
                 additional: [0.0, amount, 0.0],

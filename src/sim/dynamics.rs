@@ -4,6 +4,7 @@
 use crate::math::{exp, ln};
 use crate::model::firm::NEVER;
 
+use super::parallel::for_each_firm;
 use super::rng::{Draw, Purpose};
 use super::state::Replication;
 
@@ -34,13 +35,12 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
     let t = rep.t;
     let january = w.date.month() == 1;
     let fx_factor = w.export_cost_factor(rep.initial_fx, s.world.export_cost_fx_elasticity);
-    for i in 0..rep.firms.len() {
-        let firm = &mut rep.firms[i];
+    let (streams, setup) = (rep.streams, &rep.setup);
+    for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
         if !firm.alive {
-            continue;
+            return;
         }
-        let fm = rep.month[i];
-        let mut rng = rep.streams.rng(t, i as u64, Purpose::Dynamics);
+        let mut rng = streams.rng(t, i as u64, Purpose::Dynamics);
         firm.age_months += 1;
         firm.relationship_months += 1;
         if firm.months_since_default != NEVER {
@@ -69,19 +69,19 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
             let was_pending = std::mem::take(&mut firm.entry_pending);
             if fm.entered_export {
                 firm.exporter = true;
-                rep.tally.export_entries += 1;
+                fm.export_entry = true;
             } else if firm.exporter {
                 let export_orders = fm.orders.export_total();
                 let losing = export_orders > 0.0 && fm.lost_export > f.export.exit_lost_share * export_orders;
                 firm.lost_export_months = if losing { firm.lost_export_months + 1 } else { 0 };
                 if firm.lost_export_months >= f.export.exit_after_lost_months
-                    || rng.bernoulli(rep.setup.export_exit_monthly)
+                    || rng.bernoulli(setup.export_exit_monthly)
                 {
                     firm.exporter = false;
                     firm.lost_export_months = 0;
-                    rep.tally.export_exits += 1;
+                    fm.export_exits += 1;
                 }
-            } else if !was_pending && rng.bernoulli(rep.setup.entry_consideration_monthly) {
+            } else if !was_pending && rng.bernoulli(setup.entry_consideration_monthly) {
                 let export_profit = firm.capacity_kusd
                     * firm.export_intensity
                     * w.foreign_demand
@@ -96,7 +96,7 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
                 0
             };
             if firm.negative_equity_months >= f.demography.negative_equity_exit_months
-                || rng.bernoulli(rep.setup.exit_hazard_monthly)
+                || rng.bernoulli(setup.exit_hazard_monthly)
             {
                 firm.closing = true;
             }
@@ -107,11 +107,10 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
             if !firm.closing && firm.cash_kusd > target {
                 let payout = f.payout_share * (firm.cash_kusd - target);
                 firm.cash_kusd -= payout;
-                rep.ledger.owner_payouts += payout;
+                fm.owner_payout = Some(payout);
             }
             if january {
-                firm.size_class = rep
-                    .setup
+                firm.size_class = setup
                     .size_rule
                     .classify(firm.employees(), 12.0 * sales, w.cny_per_usd);
             }
@@ -122,15 +121,24 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
         }
         if leave {
             debug_assert!(firm.debt_kusd == 0.0 && firm.pledged_kusd.abs() < 1e-9);
-            rep.ledger.exit_withdrawals += firm.cash_kusd;
-            if firm.exporter {
-                rep.tally.export_exits += 1;
-            }
-            let group = firm.group;
+            fm.export_exits += firm.exporter as u8;
+            fm.exit = Some((firm.cash_kusd, firm.group));
             *firm = crate::model::Firm {
                 generation: firm.generation,
                 ..Default::default()
             };
+        }
+    });
+    // The month's sums and the guarantee groups' changes, in id order (see
+    // `parallel`).
+    for (i, fm) in rep.month.iter().enumerate() {
+        rep.tally.export_entries += fm.export_entry as u32;
+        rep.tally.export_exits += fm.export_exits as u32;
+        if let Some(payout) = fm.owner_payout {
+            rep.ledger.owner_payouts += payout;
+        }
+        if let Some((cash, group)) = fm.exit {
+            rep.ledger.exit_withdrawals += cash;
             rep.groups.leave(i as u32, group);
             rep.tally.firm_exits += 1;
         }

@@ -3,6 +3,7 @@
 use crate::model::PaymentTerm;
 
 use super::credit_market::Rejection;
+use super::parallel::for_each_firm;
 use super::rng::Purpose;
 
 use super::state::Replication;
@@ -25,9 +26,9 @@ pub fn firms_assess_need(rep: &mut Replication) {
     let prudence = s.firms.receipts_prudence;
     let horizon = s.firms.planning_horizon_months;
     let t = rep.t;
-    for (firm, fm) in rep.firms.iter().zip(rep.month.iter_mut()) {
+    for_each_firm(&mut rep.firms, &mut rep.month, |_, firm, fm| {
         if !firm.alive || firm.closing {
-            continue;
+            return;
         }
         let o = &fm.orders;
         let cost = fm.cost_share_domestic * o.domestic + fm.cost_share_export * o.export_total();
@@ -39,7 +40,7 @@ pub fn firms_assess_need(rep: &mut Replication) {
         };
         let need = cost + fm.fixed_cost + reserve + sunk + buffer * cost - firm.cash_kusd;
         fm.need = need.max(0.0);
-    }
+    });
 }
 
 /// Phase 4: firms with a need apply, unless discouraged.
@@ -62,28 +63,22 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
     let products = &s.banks.products;
     let red_clause_share = s.world.payment_terms.red_clause_share;
     let imported = s.firms.imported_input_share;
-    for (i, (firm, fm)) in rep.firms.iter().zip(rep.month.iter_mut()).enumerate() {
+    let (t, streams) = (rep.t, rep.streams);
+    for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
         if !firm.alive || fm.need <= 0.0 {
-            continue;
+            return;
         }
-        let class = firm.size_class.index();
-        rep.tally.need_firms[class] += 1;
-        rep.tally.financing_need[class] += fm.need;
         let must_refinance =
-            fm.due_general > 0.0 && firm.dues.reserve(rep.t, 0, prudence) > firm.cash_kusd - fm.fixed_cost;
+            fm.due_general > 0.0 && firm.dues.reserve(t, 0, prudence) > firm.cash_kusd - fm.fixed_cost;
         if firm.belief < threshold && !must_refinance {
             fm.discouraged = true;
-            rep.tally.discouraged[class] += 1;
         } else {
             fm.applied = true;
             // Documentation and KYC checks: a badly managed firm's file is
             // more often incomplete (DESIGN.md: management → document errors).
             let p = s.banks.documentation_rejection_base * (1.0 - firm.management);
-            if p > 0.0 && rep.streams.uniform(rep.t, i as u64, Purpose::Documents) < p {
+            if p > 0.0 && streams.uniform(t, i as u64, Purpose::Documents) < p {
                 fm.documents_rejected = true;
-                if firm.is_sme() {
-                    rep.tally.sme_rejections[Rejection::Documentation.tally_index()] += 1;
-                }
             }
             // Banks lend no less than their minimum: a small need asks for it.
             fm.unfinanced = fm.need.max(min_loan);
@@ -92,7 +87,21 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
             fm.packing_room = products.packing_loan.advance_ratio * lc_orders;
             fm.import_room =
                 products.import_lc.advance_ratio * imported * fm.cost_share_export * fm.orders.export_total();
-            rep.tally.applications[class] += 1;
+        }
+    });
+    // The month's sums, in id order (see `parallel`).
+    let tally = &mut rep.tally;
+    for (firm, fm) in rep.firms.iter().zip(rep.month.iter()) {
+        if !firm.alive || fm.need <= 0.0 {
+            continue;
+        }
+        let class = firm.size_class.index();
+        tally.need_firms[class] += 1;
+        tally.financing_need[class] += fm.need;
+        tally.discouraged[class] += fm.discouraged as u32;
+        tally.applications[class] += fm.applied as u32;
+        if fm.documents_rejected && firm.is_sme() {
+            tally.sme_rejections[Rejection::Documentation.tally_index()] += 1;
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::model::government::{bureau, training};
 
+use super::parallel::{count_firms, for_each_firm};
 use super::rng::{Draw, Purpose};
 use super::state::Replication;
 
@@ -46,24 +47,29 @@ pub fn government_acts(rep: &mut Replication) {
     let mut covered = 0u32;
     let mut trained = 0u32;
     if g.bureau.enabled || g.training.enabled {
-        for (i, firm) in rep.firms.iter_mut().enumerate() {
+        let (streams, training_monthly) = (rep.streams, rep.setup.training_monthly);
+        for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
             if !firm.alive {
-                continue;
+                return;
             }
             if g.bureau.enabled {
-                let rank = rep.streams.uniform(firm.generation, i as u64, Purpose::Bureau);
+                let rank = streams.uniform(firm.generation, i as u64, Purpose::Bureau);
                 firm.bureau_covered = bureau::covers(&g.bureau, firm.size_class, years, rank);
-                covered += firm.bureau_covered as u32;
             }
             if g.training.enabled && firm.is_sme() && !firm.trained {
-                let mut rng = rep.streams.rng(t, i as u64, Purpose::Training);
-                if rng.bernoulli(rep.setup.training_monthly) {
+                let mut rng = streams.rng(t, i as u64, Purpose::Training);
+                if rng.bernoulli(training_monthly) {
                     firm.management = training::trained_quality(firm.management, gain);
                     firm.trained = true;
-                    trained += 1;
+                    fm.trained = true;
                 }
             }
-        }
+        });
+        let (firms, month) = (&rep.firms, &rep.month);
+        covered = count_firms(firms.len(), |i| {
+            (firms[i].alive && firms[i].bureau_covered) as u32
+        });
+        trained = count_firms(month.len(), |i| month[i].trained as u32);
     }
     let a = &mut rep.accounts;
     a.bureau_cost += covered as f64 * cost_per_covered;

@@ -10,12 +10,15 @@ pub mod government;
 pub mod ledger;
 pub mod month;
 pub mod orders;
+pub mod parallel;
 pub mod population;
 pub mod production;
+pub mod profile;
 pub mod rng;
 pub mod settlement;
 pub mod state;
 
+pub use profile::Profile;
 pub use state::Replication;
 
 use crate::experiment::stats::{SIZE_TAIL_SHARE, hill_tail_exponent};
@@ -38,6 +41,8 @@ pub struct ReplicationResult {
     /// Pareto tail exponent of firm employment in the last month (Hill
     /// estimate on the largest `SIZE_TAIL_SHARE` of firms).
     pub size_tail_exponent: Option<f64>,
+    /// Wall time per phase (console only, never written to results).
+    pub profile: Profile,
 }
 
 /// Runs replication `r` of a scenario through burn-in and the reported
@@ -48,8 +53,9 @@ pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
     let total = burn_in + s.simulation.months;
     let mut names = Vec::new();
     let mut months = Vec::with_capacity(s.simulation.months as usize);
+    let mut profile = Profile::default();
     for t in 0..total {
-        let measured = month::step(&mut rep);
+        let measured = month::step_profiled(&mut rep, &mut profile);
         if t >= burn_in {
             if names.is_empty() {
                 names = measured.iter().map(|(n, _)| *n).collect();
@@ -71,5 +77,6 @@ pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
         names,
         months,
         size_tail_exponent: hill_tail_exponent(&employees, SIZE_TAIL_SHARE),
+        profile,
     }
 }

@@ -1,27 +1,51 @@
 //! One month, in order (DESIGN.md §4). The order of these calls is the model.
 
+use std::time::Instant;
+
 use crate::metrics::{self, Tally, Value};
 
 use super::ledger::Ledger;
+use super::parallel::{count_firms, for_each_firm};
+use super::profile::Profile;
 use super::rng::Purpose;
 use super::state::{FirmMonth, Replication};
 use super::{banks, credit_market, dynamics, financing, government, orders, production, settlement};
 
+/// One phase: a function over the replication's state.
+pub type Phase = fn(&mut Replication);
+
+/// The phases of one month, in order (DESIGN.md §4). The order of this
+/// list is the model; metrics (11) are taken after it.
+pub const PHASES: [(&str, Phase); 11] = [
+    ("open month", open_month),
+    ("1 world", advance_world),
+    ("2 orders", orders::firms_receive_orders),
+    ("3 need", financing::firms_assess_need),
+    ("4 applications", financing::firms_decide_to_apply),
+    ("5 credit market", credit_market::banks_screen_and_lend), // with guarantees, Exim, insurance
+    ("6 production", production::firms_produce_and_ship),
+    ("7 settlement", settlement::settle_receivables_and_loans), // default, contagion
+    ("8 dynamics", dynamics::firms_grow_enter_and_exit),
+    ("9 banks", banks::banks_close_books),
+    ("10 government", government::government_acts), // the regulator's rules apply in 5 and 7
+];
+
 /// Simulates month `rep.t` and returns its metrics.
 pub fn step(rep: &mut Replication) -> Vec<(&'static str, Value)> {
-    open_month(rep);
-    advance_world(rep); //                                  1. world
-    orders::firms_receive_orders(rep); //                   2. orders
-    financing::firms_assess_need(rep); //                   3. financing need
-    financing::firms_decide_to_apply(rep); //               4. applications
-    credit_market::banks_screen_and_lend(rep); //           5. screening, credit market
-    production::firms_produce_and_ship(rep); //             6. production, shipment
-    settlement::settle_receivables_and_loans(rep); //       7. settlement, default, contagion
-    dynamics::firms_grow_enter_and_exit(rep); //            8. firm dynamics
-    banks::banks_close_books(rep); //                       9. banks
-    government::government_acts(rep); //                   10. government (the regulator's
-    //                                                         rules apply in 5 and 7)
+    step_profiled(rep, &mut Profile::default())
+}
+
+/// `step`, adding the wall time of each phase to `profile`.
+pub fn step_profiled(rep: &mut Replication, profile: &mut Profile) -> Vec<(&'static str, Value)> {
+    for (name, phase) in PHASES {
+        let started = Instant::now();
+        phase(rep);
+        profile.add(name, started.elapsed());
+    }
+    let started = Instant::now();
     let values = metrics::measure(rep); //                 11. metrics
+    profile.add("11 metrics", started.elapsed());
+    profile.firm_months += rep.initial_firms as u64;
     rep.t += 1;
     values
 }
@@ -33,14 +57,15 @@ fn open_month(rep: &mut Replication) {
     rep.ledger = Ledger::default();
     rep.accounts = Default::default();
     let t = rep.t;
-    for (firm, fm) in rep.firms.iter().zip(rep.month.iter_mut()) {
+    for_each_firm(&mut rep.firms, &mut rep.month, |_, firm, fm| {
         *fm = FirmMonth::default();
         let due = firm.dues.slot(t);
         fm.due_general = due.loan_owed;
         fm.due_pledged = due.loan_pledged;
         fm.borrower = firm.alive && firm.debt_kusd > 0.0;
-        rep.tally.borrowers += fm.borrower as u32;
-    }
+    });
+    let month = &rep.month;
+    rep.tally.borrowers = count_firms(month.len(), |i| month[i].borrower as u32);
     for loan in &rep.loans {
         rep.tally.outstanding_principal[loan.product.index()] += loan.principal;
     }

@@ -2,6 +2,7 @@
 
 use crate::model::PaymentTerm;
 
+use super::parallel::for_each_firm;
 use super::rng::{Draw, Purpose};
 use super::state::Replication;
 
@@ -28,11 +29,12 @@ pub fn firms_receive_orders(rep: &mut Replication) {
     let terms = &s.world.payment_terms;
     let fixed_share = s.firms.fixed_cost_share;
     let dispersion = s.firms.orders.value_dispersion;
-    for (i, (firm, fm)) in rep.firms.iter_mut().zip(rep.month.iter_mut()).enumerate() {
+    let (t, streams, term_cdf) = (rep.t, rep.streams, &rep.setup.term_cdf);
+    for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
         if !firm.alive || firm.closing {
-            continue;
+            return;
         }
-        let mut rng = rep.streams.rng(rep.t, i as u64, Purpose::Orders);
+        let mut rng = streams.rng(t, i as u64, Purpose::Orders);
         fm.cost_share_domestic = 1.0 - firm.margin;
         fm.cost_share_export = firm.export_cost_share(fx_factor);
         // Fixed costs follow the firm's size and the demand it planned
@@ -52,12 +54,12 @@ pub fn firms_receive_orders(rep: &mut Replication) {
             }
         }
         if !firm.exporter {
-            continue;
+            return;
         }
         for term in &mut orders.term[1..] {
             *term = rng.between(terms.term_months_min, terms.term_months_max);
         }
-        let cdf = &rep.setup.term_cdf[firm.size_class.index()];
+        let cdf = &term_cdf[firm.size_class.index()];
         let piece = firm.capacity_kusd * x * w.foreign_demand * noise / n as f64;
         let discrepancy = s.world.lc_discrepancy_base * (1.0 - firm.management);
         for _ in 0..n {
@@ -81,9 +83,15 @@ pub fn firms_receive_orders(rep: &mut Replication) {
                 orders.export_good[term as usize] += piece;
             }
         }
-        let prepaid = orders.export[PaymentTerm::CashInAdvance as usize];
-        firm.cash_kusd += prepaid;
-        rep.ledger.buyer_payments += prepaid;
+        firm.cash_kusd += orders.export[PaymentTerm::CashInAdvance as usize];
+    });
+    // The month's sums, in id order (see `parallel`).
+    for (firm, fm) in rep.firms.iter().zip(rep.month.iter()) {
+        if !firm.alive || firm.closing || !firm.exporter {
+            continue;
+        }
+        let orders = &fm.orders;
+        rep.ledger.buyer_payments += orders.export[PaymentTerm::CashInAdvance as usize];
         for term in PaymentTerm::ALL {
             rep.tally.order_value_by_term[term as usize] += orders.export[term as usize];
         }

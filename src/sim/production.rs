@@ -3,6 +3,7 @@
 use crate::model::product::Backing;
 use crate::model::{PaymentTerm, ProductKind, government};
 
+use super::parallel::for_each_firm;
 use super::rng::Purpose;
 use super::state::Replication;
 
@@ -35,10 +36,11 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
     let prudence = s.firms.receipts_prudence;
     let horizon = s.firms.planning_horizon_months;
     let insurance = &s.government.insurance;
-    for (i, (firm, fm)) in rep.firms.iter_mut().zip(rep.month.iter_mut()).enumerate() {
+    let (streams, world, bank_of) = (rep.streams, &rep.world, &rep.setup.bank_type);
+    for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
         firm.insured = false;
         if !firm.alive || firm.closing {
-            continue;
+            return;
         }
         let o = fm.orders;
         let cx = fm.cost_share_export;
@@ -73,9 +75,9 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
             + share_rest * (cd * o.domestic + cx * (o.export[DC] + o.export[OA]));
         // Spending never exceeds cash; max() only absorbs rounding.
         firm.cash_kusd = (firm.cash_kusd - production - fixed_paid - entry_paid).max(0.0);
-        rep.ledger.production_costs += production;
-        rep.ledger.fixed_costs += fixed_paid;
-        rep.ledger.export_entry_costs += entry_paid;
+        fm.production_cost = production;
+        fm.fixed_paid = fixed_paid;
+        fm.entry_paid = entry_paid;
 
         // Export credit insurance (Sinosure-like) on this month's
         // collection and open-account orders, premium paid from what is
@@ -86,15 +88,12 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
             // The insurer serves every large firm and a fixed share of SMEs.
             let reached = || {
                 !firm.is_sme()
-                    || rep
-                        .streams
-                        .uniform(firm.generation, i as u64, Purpose::InsuranceReach)
-                        < insurance.reach
+                    || streams.uniform(firm.generation, i as u64, Purpose::InsuranceReach) < insurance.reach
             };
-            let bank_type = &s.banks.types[rep.setup.bank_type[firm.main_bank as usize]];
+            let bank_type = &s.banks.types[bank_of[firm.main_bank as usize]];
             let short_of_finance = fm.need > fm.granted + 1e-9;
             let motive = short_of_finance && bank_type.products.contains(&ProductKind::InsuranceBacked);
-            let w = &rep.world;
+            let w = world;
             let buyer_default = (o.export[DC] * w.default_collection + o.export[OA] * w.default_open_account)
                 / (o.export[DC] + o.export[OA]);
             if government::insurance::insures(
@@ -115,10 +114,10 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
                 let paid = insured_share * premium;
                 let full = insured_share * insurance.premium_rate * collection_and_open;
                 firm.cash_kusd = (firm.cash_kusd - paid).max(0.0);
-                rep.ledger.insurance_premiums += paid;
-                rep.accounts.insurance_premiums += full;
-                rep.accounts.insurance_subsidies += full - paid;
-                rep.tally.insured_exports += insured_share * collection_and_open;
+                fm.insurance_bought = true;
+                fm.premium_paid = paid;
+                fm.premium_full = full;
+                fm.insured_value = insured_share * collection_and_open;
             }
         }
         firm.insured = insured_share > 0.0;
@@ -171,10 +170,26 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
         fm.lost_total = fm.lost_export + o.domestic - shipped_domestic;
         fm.gross_profit = shipped_domestic * (1.0 - cd) + shipped_export * (1.0 - cx) - fm.fixed_cost;
 
-        let tally = &mut rep.tally;
-        tally.exports += shipped_export;
+        fm.shipped_export = shipped_export;
+    });
+    // The month's sums, in id order (see `parallel`).
+    let (ledger, accounts, tally) = (&mut rep.ledger, &mut rep.accounts, &mut rep.tally);
+    for (firm, fm) in rep.firms.iter().zip(rep.month.iter()) {
+        if !firm.alive || firm.closing {
+            continue;
+        }
+        ledger.production_costs += fm.production_cost;
+        ledger.fixed_costs += fm.fixed_paid;
+        ledger.export_entry_costs += fm.entry_paid;
+        if fm.insurance_bought {
+            ledger.insurance_premiums += fm.premium_paid;
+            accounts.insurance_premiums += fm.premium_full;
+            accounts.insurance_subsidies += fm.premium_full - fm.premium_paid;
+            tally.insured_exports += fm.insured_value;
+        }
+        tally.exports += fm.shipped_export;
         if firm.size_class.is_sme() {
-            tally.exports_sme += shipped_export;
+            tally.exports_sme += fm.shipped_export;
         }
         tally.lost_export_orders += fm.lost_export;
     }

@@ -10,6 +10,7 @@ use crate::model::loan::EXIM;
 use crate::model::product::{Backing, POOLS};
 use crate::scenario::Scenario;
 
+use super::parallel::for_each_firm;
 use super::rng::{Draw, Purpose};
 use super::state::Replication;
 
@@ -87,9 +88,10 @@ fn collect_and_repay(rep: &mut Replication) {
     let loss = &s.firms.operating_loss;
     let insurance = &s.government.insurance;
     let delay = insurance.claim_delay_months;
-    for (i, (firm, fm)) in rep.firms.iter_mut().zip(rep.month.iter_mut()).enumerate() {
+    let (streams, loss_monthly) = (rep.streams, rep.setup.operating_loss_monthly);
+    for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
         if !firm.alive {
-            continue;
+            return;
         }
         let slot = firm.dues.take(t);
         let settled = settle_pools(&slot, insurance.indemnity_share);
@@ -99,16 +101,13 @@ fn collect_and_repay(rep: &mut Replication) {
             .sum();
         fm.pay_ratio = settled.pay_ratio;
         firm.cash_kusd += slot.good - settled.from_buyers + slot.indemnity;
-        rep.ledger.buyer_payments += slot.good;
-        let insurer_pays = settled.from_insurer + slot.indemnity;
-        rep.ledger.insurance_indemnities += insurer_pays;
-        rep.accounts.insurance_claims += insurer_pays;
+        fm.buyers_paid = slot.good;
+        fm.insurer_paid = settled.from_insurer + slot.indemnity;
         if settled.firm_indemnity > 0.0 {
             // The insurer pays the firm after the claim delay.
             if delay == 0 {
                 firm.cash_kusd += settled.firm_indemnity;
-                rep.ledger.insurance_indemnities += settled.firm_indemnity;
-                rep.accounts.insurance_claims += settled.firm_indemnity;
+                fm.indemnity_now = Some(settled.firm_indemnity);
             } else {
                 firm.dues.slot_mut(t + delay).indemnity += settled.firm_indemnity;
             }
@@ -117,12 +116,12 @@ fn collect_and_repay(rep: &mut Replication) {
         if !firm.closing {
             let sales = firm.expected_sales(w.domestic_demand, w.foreign_demand);
             let z = firm.true_quality(&s.firms.credit_quality, w.domestic_demand, w.foreign_demand);
-            let p = (rep.setup.operating_loss_monthly * exp(-loss.score_elasticity * z)).min(0.5);
-            let mut rng = rep.streams.rng(t, i as u64, Purpose::OperatingLoss);
+            let p = (loss_monthly * exp(-loss.score_elasticity * z)).min(0.5);
+            let mut rng = streams.rng(t, i as u64, Purpose::OperatingLoss);
             if rng.bernoulli(p) {
                 let paid = firm.cash_kusd.min(loss.size_months * sales);
                 firm.cash_kusd -= paid;
-                rep.ledger.operating_losses += paid;
+                fm.operating_loss = Some(paid);
             }
         }
 
@@ -141,6 +140,23 @@ fn collect_and_repay(rep: &mut Replication) {
         } else {
             fm.defaulted = true;
             fm.recourse = recourse_owed;
+        }
+    });
+    // The month's sums, in id order (see `parallel`).
+    let (ledger, accounts) = (&mut rep.ledger, &mut rep.accounts);
+    for (firm, fm) in rep.firms.iter().zip(rep.month.iter()) {
+        if !firm.alive {
+            continue;
+        }
+        ledger.buyer_payments += fm.buyers_paid;
+        ledger.insurance_indemnities += fm.insurer_paid;
+        accounts.insurance_claims += fm.insurer_paid;
+        if let Some(indemnity) = fm.indemnity_now {
+            ledger.insurance_indemnities += indemnity;
+            accounts.insurance_claims += indemnity;
+        }
+        if let Some(paid) = fm.operating_loss {
+            ledger.operating_losses += paid;
         }
     }
 }
