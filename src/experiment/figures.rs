@@ -626,10 +626,12 @@ fn numeric(v: &Value) -> Option<f64> {
     v.as_f64().or_else(|| v.as_bool().map(f64::from))
 }
 
+/// A parameter value for tables and legends: numbers to four significant
+/// digits (the CSV files keep every digit), strings as they are.
 fn value_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => crate::scenario::diff::short(other),
     }
 }
 

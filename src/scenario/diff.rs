@@ -42,7 +42,7 @@ fn diff(a: &Value, b: &Value, path: String, out: &mut Vec<(String, String)>) {
 }
 
 /// A number to four significant digits, other values as JSON.
-fn short(v: &Value) -> String {
+pub(crate) fn short(v: &Value) -> String {
     match v.as_f64() {
         Some(x) if v.is_f64() && x != 0.0 => {
             let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
