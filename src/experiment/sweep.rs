@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::scenario::merge::JsonPath;
 use crate::scenario::{self, Override, Scenario};
 use crate::{Error, Result};
 
@@ -126,16 +127,42 @@ pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
                     }
                 }
             }
+            // A parameter the base scenario holds as a whole number (bank
+            // counts, search breadth) is sampled as one: rounded to the
+            // nearest integer.
+            let base_doc = serde_json::to_value(
+                scenario::load(&base_spec(&file, dir.as_deref()), overrides)
+                    .map_err(|e| Error::input(&source, format!("{e}")))?,
+            )
+            .expect("a scenario serialises");
+            let whole: Vec<bool> = file
+                .parameters
+                .keys()
+                .map(|path| {
+                    JsonPath::parse(path)
+                        .ok()
+                        .and_then(|p| p.get(&base_doc).cloned())
+                        .is_some_and(|v| v.is_u64() || v.is_i64())
+                })
+                .collect();
             latin_hypercube(&bounds, samples as usize, file.design_seed.unwrap_or(1))
                 .into_iter()
-                .map(|p| p.into_iter().map(Value::from).collect())
+                .map(|p| {
+                    p.into_iter()
+                        .zip(&whole)
+                        .map(|(x, &whole)| {
+                            if whole {
+                                Value::from(x.round() as i64)
+                            } else {
+                                Value::from(x)
+                            }
+                        })
+                        .collect()
+                })
                 .collect()
         }
     };
-    let base = match &dir {
-        Some(dir) if dir.join(&file.base).is_file() => dir.join(&file.base).display().to_string(),
-        _ => file.base.clone(),
-    };
+    let base = base_spec(&file, dir.as_deref());
     let parameters: Vec<String> = file.parameters.keys().cloned().collect();
     let mut points = Vec::with_capacity(values.len());
     for point in values {
@@ -163,6 +190,16 @@ pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
         parameters,
         points,
     })
+}
+
+/// The base scenario as `scenario::load` takes it: a path relative to the
+/// sweep file if that file exists, else a built-in name (or a path
+/// relative to the current directory).
+fn base_spec(file: &SweepFile, dir: Option<&Path>) -> String {
+    match dir {
+        Some(dir) if dir.join(&file.base).is_file() => dir.join(&file.base).display().to_string(),
+        _ => file.base.clone(),
+    }
 }
 
 /// Every combination, the last parameter varying fastest.
@@ -231,6 +268,37 @@ mod tests {
             files += 1;
         }
         assert_eq!(files, BUILTIN_SWEEPS.len());
+    }
+
+    /// Whole-number parameters (the base holds them as integers) are
+    /// sampled as whole numbers; the others keep every digit.
+    #[test]
+    fn a_latin_hypercube_samples_whole_numbers_where_the_scenario_has_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lhs.json");
+        std::fs::write(
+            &path,
+            r#"{"base": "baseline", "design": "latin_hypercube", "samples": 8,
+                "parameters": {"banks.search_breadth": [1, 3], "government.regulator.recovery_rate": [0.2, 0.8]}}"#,
+        )
+        .unwrap();
+        let sweep = load(&path.display().to_string(), &[]).unwrap();
+        assert_eq!(sweep.points.len(), 8);
+        let breadths: Vec<u64> = sweep
+            .points
+            .iter()
+            .map(|(v, s)| {
+                assert_eq!(v[0].as_u64(), Some(u64::from(s.banks.search_breadth)));
+                v[0].as_u64().expect("a whole number")
+            })
+            .collect();
+        assert!(breadths.iter().all(|b| (1..=3).contains(b)), "{breadths:?}");
+        assert!(
+            sweep
+                .points
+                .iter()
+                .any(|(v, _)| v[1].as_f64().unwrap().fract() != 0.0)
+        );
     }
 
     #[test]
