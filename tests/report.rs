@@ -253,11 +253,18 @@ fn a_run_and_a_sweep_write_reports_too() {
             "mean",
             "ci_low",
             "ci_high",
-            "n"
+            "n",
+            "diff",
+            "diff_ci_low",
+            "diff_ci_high"
         ]
     );
-    // A row per point and metric, the metrics those of sweep.csv.
+    // A row per point and metric, the metrics those of sweep.csv; point 1
+    // differs from itself by exactly 0.
     assert_eq!(summary.len(), 12 * metrics.len());
+    for row in summary.iter().take(metrics.len()).filter(|r| !r[4].is_empty()) {
+        assert_eq!(row[8..], ["0", "0", "0"], "{row:?}");
+    }
     assert_eq!(
         summary
             .iter()

@@ -516,8 +516,12 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path) -> Result<SweepReport> {
     bar.set_message(sweep.name.clone());
     let mut writer = output::StreamedCsv::create(&out.join("sweep.csv"))?;
     let mut names: Vec<String> = Vec::new();
-    // Per point and metric: n, Σx, Σx².
+    // Per point and metric: n, Σx, Σx²; and the same of the paired
+    // differences to point 1, whose values per replication are kept (cells
+    // run point by point, so point 1's come first).
     let mut sums: Vec<Vec<(f64, f64, f64)>> = Vec::new();
+    let mut diff_sums: Vec<Vec<(f64, f64, f64)>> = Vec::new();
+    let mut first_point: Vec<Vec<Option<f64>>> = Vec::new();
     let mut firm_months = 0u64;
     for batch in cells.chunks(SWEEP_BATCH) {
         let rows: Vec<(usize, u32, Summary)> = batch
@@ -528,6 +532,7 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path) -> Result<SweepReport> {
             if names.is_empty() {
                 names = summary.names.clone();
                 sums = vec![vec![(0.0, 0.0, 0.0); names.len()]; sweep.points.len()];
+                diff_sums = sums.clone();
                 let mut header = vec!["point".to_string(), "replication".to_string()];
                 header.extend(sweep.parameters.iter().cloned());
                 header.extend(names.iter().cloned());
@@ -536,11 +541,25 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path) -> Result<SweepReport> {
             let (values, s) = &sweep.points[p];
             let mut row = vec![(p + 1).to_string(), r.to_string()];
             row.extend(values.iter().map(output::value_cell));
-            for (k, x) in summary.per_replication[0].iter().enumerate() {
+            let values_r = &summary.per_replication[0];
+            if p == 0 {
+                let r = r as usize;
+                if first_point.len() <= r {
+                    first_point.resize(r + 1, Vec::new());
+                }
+                first_point[r] = values_r.clone();
+            }
+            let reference = first_point.get(r as usize);
+            for (k, x) in values_r.iter().enumerate() {
                 row.push(output::number_cell(*x));
                 if let Some(x) = x {
                     let acc = &mut sums[p][k];
                     *acc = (acc.0 + 1.0, acc.1 + x, acc.2 + x * x);
+                    if let Some(b) = reference.and_then(|row| row.get(k).copied().flatten()) {
+                        let d = x - b;
+                        let acc = &mut diff_sums[p][k];
+                        *acc = (acc.0 + 1.0, acc.1 + d, acc.2 + d * d);
+                    }
                 }
             }
             writer.write(&row)?;
@@ -551,16 +570,18 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path) -> Result<SweepReport> {
     }
     bar.finish_and_clear();
     writer.finish()?;
-    let estimates: Vec<Vec<Option<stats::Estimate>>> = sums
-        .iter()
-        .map(|point| {
-            point
-                .iter()
-                .map(|&(n, sum, squares)| stats::from_sums(n, sum, squares))
-                .collect()
-        })
-        .collect();
-    output::write_sweep_summary(out, sweep, &names, &estimates)?;
+    let estimate_all = |sums: &[Vec<(f64, f64, f64)>]| -> Vec<Vec<Option<stats::Estimate>>> {
+        sums.iter()
+            .map(|point| {
+                point
+                    .iter()
+                    .map(|&(n, sum, squares)| stats::from_sums(n, sum, squares))
+                    .collect()
+            })
+            .collect()
+    };
+    let estimates = estimate_all(&sums);
+    output::write_sweep_summary(out, sweep, &names, &estimates, &estimate_all(&diff_sums))?;
     let report = figures::sweep_report(sweep, &names, &estimates)?;
     output::report::write(out, &report)?;
     Ok(SweepReport {

@@ -366,20 +366,36 @@ pub fn value_cell(v: &serde_json::Value) -> String {
 
 /// `sweep_summary.csv`: per point, its parameter values and each metric's
 /// mean and 95 % CI over replications (`estimates[p][k]`: metric k at
-/// point p).
+/// point p), and the paired difference to point 1 with its 95 % CI
+/// (`diffs[p][k]`).
 pub fn write_sweep_summary(
     out: &Path,
     sweep: &crate::experiment::sweep::Sweep,
     names: &[String],
     estimates: &[Vec<Option<crate::experiment::stats::Estimate>>],
+    diffs: &[Vec<Option<crate::experiment::stats::Estimate>>],
 ) -> Result<()> {
     let mut w = StreamedCsv::create(&out.join("sweep_summary.csv"))?;
     let mut header = vec!["point".to_string()];
     header.extend(sweep.parameters.iter().cloned());
-    header.extend(["metric", "mean", "ci_low", "ci_high", "n"].map(String::from));
+    header.extend(
+        [
+            "metric",
+            "mean",
+            "ci_low",
+            "ci_high",
+            "n",
+            "diff",
+            "diff_ci_low",
+            "diff_ci_high",
+        ]
+        .map(String::from),
+    );
     w.write(&header)?;
-    for (p, ((values, _), point_estimates)) in sweep.points.iter().zip(estimates).enumerate() {
-        for (name, e) in names.iter().zip(point_estimates) {
+    for (p, (((values, _), point_estimates), point_diffs)) in
+        sweep.points.iter().zip(estimates).zip(diffs).enumerate()
+    {
+        for ((name, e), d) in names.iter().zip(point_estimates).zip(point_diffs) {
             let mut row = vec![(p + 1).to_string()];
             row.extend(values.iter().map(value_cell));
             row.extend([
@@ -388,6 +404,9 @@ pub fn write_sweep_summary(
                 cell(e.and_then(|e| e.ci_low)),
                 cell(e.and_then(|e| e.ci_high)),
                 e.map_or(0, |e| e.n).to_string(),
+                cell(d.map(|d| d.mean)),
+                cell(d.and_then(|d| d.ci_low)),
+                cell(d.and_then(|d| d.ci_high)),
             ]);
             w.write(&row)?;
         }
