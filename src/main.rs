@@ -91,12 +91,8 @@ struct SweepArgs {
     /// Replications of every point (overrides simulation.replications).
     #[arg(long)]
     replications: Option<u64>,
-    /// Number of firms of every scenario (overrides simulation.firms).
-    #[arg(long)]
-    firms: Option<u64>,
-    /// Reported months of every scenario (overrides simulation.months).
-    #[arg(long)]
-    months: Option<u64>,
+    #[command(flatten)]
+    size: SizeArgs,
     /// Applied to every point before the swept values.
     #[command(flatten)]
     overrides: OverrideArgs,
@@ -117,12 +113,8 @@ struct CompareArgs {
     /// Seed of every scenario (default: the baseline's).
     #[arg(long)]
     seed: Option<u64>,
-    /// Number of firms of every scenario (overrides simulation.firms).
-    #[arg(long)]
-    firms: Option<u64>,
-    /// Reported months of every scenario (overrides simulation.months).
-    #[arg(long)]
-    months: Option<u64>,
+    #[command(flatten)]
+    size: SizeArgs,
     /// Applied to every scenario.
     #[command(flatten)]
     overrides: OverrideArgs,
@@ -158,6 +150,26 @@ struct CalibrateArgs {
     design_seed: u64,
 }
 
+/// `--firms` and `--months`, shorthands for `--set simulation.*`.
+#[derive(Args)]
+struct SizeArgs {
+    /// Number of firms (overrides simulation.firms).
+    #[arg(long)]
+    firms: Option<u64>,
+    /// Reported months (overrides simulation.months).
+    #[arg(long)]
+    months: Option<u64>,
+}
+
+impl SizeArgs {
+    fn shorthands(&self) -> [(&'static str, Option<u64>); 2] {
+        [
+            ("simulation.firms", self.firms),
+            ("simulation.months", self.months),
+        ]
+    }
+}
+
 #[derive(Args)]
 struct OverrideArgs {
     /// Override one parameter, e.g. `--set banks.types[0].count=2`; VALUE is
@@ -176,12 +188,8 @@ struct RunArgs {
     /// Scenario seed (overrides simulation.seed).
     #[arg(long)]
     seed: Option<u64>,
-    /// Reported months (overrides simulation.months).
-    #[arg(long)]
-    months: Option<u64>,
-    /// Number of firms (overrides simulation.firms).
-    #[arg(long)]
-    firms: Option<u64>,
+    #[command(flatten)]
+    size: SizeArgs,
     #[command(flatten)]
     overrides: OverrideArgs,
     /// Output directory (default: results/<scenario name>/).
@@ -256,8 +264,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         &[
             ("simulation.replications", args.replications),
             ("simulation.seed", args.seed),
-            ("simulation.months", args.months),
-            ("simulation.firms", args.firms),
+            args.size.shorthands()[0],
+            args.size.shorthands()[1],
         ],
     )?;
     let resolved = scenario::load(&args.scenario, &overrides)?;
@@ -298,8 +306,10 @@ fn showcase() -> anyhow::Result<()> {
         scenarios,
         replications: None,
         seed: None,
-        firms: None,
-        months: None,
+        size: SizeArgs {
+            firms: None,
+            months: None,
+        },
         overrides: OverrideArgs { set: Vec::new() },
         out: Some(PathBuf::from("results").join("showcase")),
     })
@@ -311,8 +321,8 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
         &[
             ("simulation.replications", args.replications),
             ("simulation.seed", args.seed),
-            ("simulation.firms", args.firms),
-            ("simulation.months", args.months),
+            args.size.shorthands()[0],
+            args.size.shorthands()[1],
         ],
     )?;
     let scenarios = args
@@ -335,8 +345,8 @@ fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         &args.overrides.set,
         &[
             ("simulation.replications", args.replications),
-            ("simulation.firms", args.firms),
-            ("simulation.months", args.months),
+            args.size.shorthands()[0],
+            args.size.shorthands()[1],
         ],
     )?;
     let sweep = tradefin::experiment::sweep::load(&args.sweep, &overrides)?;
