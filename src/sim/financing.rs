@@ -3,7 +3,7 @@
 use crate::model::PaymentTerm;
 
 use super::credit_market::Rejection;
-use super::parallel::for_each_firm;
+use super::parallel::{Sums, for_each_firm, sum_over_firms};
 use super::rng::Purpose;
 
 use super::state::Replication;
@@ -64,44 +64,72 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
     let red_clause_share = s.world.payment_terms.red_clause_share;
     let imported = s.firms.imported_input_share;
     let (t, streams) = (rep.t, rep.streams);
-    for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
-        if !firm.alive || fm.need <= 0.0 {
-            return;
-        }
-        let must_refinance =
-            fm.due_general > 0.0 && firm.dues.reserve(t, 0, prudence) > firm.cash_kusd - fm.fixed_cost;
-        if firm.belief < threshold && !must_refinance {
-            fm.discouraged = true;
-        } else {
-            fm.applied = true;
-            // Documentation and KYC checks: a badly managed firm's file is
-            // more often incomplete (DESIGN.md: management → document errors).
-            let p = s.banks.documentation_rejection_base * (1.0 - firm.management);
-            if p > 0.0 && streams.uniform(t, i as u64, Purpose::Documents) < p {
-                fm.documents_rejected = true;
+    let sums = sum_over_firms(
+        &mut rep.firms,
+        &mut rep.month,
+        |i, firm, fm, sums: &mut NeedSums| {
+            if !firm.alive || fm.need <= 0.0 {
+                return;
             }
-            // Banks lend no less than their minimum: a small need asks for it.
-            fm.unfinanced = fm.need.max(min_loan);
-            let lc_orders = fm.orders.export[PaymentTerm::LetterOfCredit as usize];
-            fm.red_clause_room = products.red_clause.advance_ratio * red_clause_share * lc_orders;
-            fm.packing_room = products.packing_loan.advance_ratio * lc_orders;
-            fm.import_room =
-                products.import_lc.advance_ratio * imported * fm.cost_share_export * fm.orders.export_total();
-        }
-    });
-    // The month's sums, in id order (see `parallel`).
+            let class = firm.size_class.index();
+            sums.need_firms[class] += 1;
+            sums.financing_need[class] += fm.need;
+            let must_refinance =
+                fm.due_general > 0.0 && firm.dues.reserve(t, 0, prudence) > firm.cash_kusd - fm.fixed_cost;
+            if firm.belief < threshold && !must_refinance {
+                fm.discouraged = true;
+                sums.discouraged[class] += 1;
+            } else {
+                fm.applied = true;
+                sums.applications[class] += 1;
+                // Documentation and KYC checks: a badly managed firm's file is
+                // more often incomplete (DESIGN.md: management → document errors).
+                let p = s.banks.documentation_rejection_base * (1.0 - firm.management);
+                if p > 0.0 && streams.uniform(t, i as u64, Purpose::Documents) < p {
+                    fm.documents_rejected = true;
+                    sums.sme_documents_rejected += firm.is_sme() as u32;
+                }
+                // Banks lend no less than their minimum: a small need asks for it.
+                fm.unfinanced = fm.need.max(min_loan);
+                let lc_orders = fm.orders.export[PaymentTerm::LetterOfCredit as usize];
+                fm.red_clause_room = products.red_clause.advance_ratio * red_clause_share * lc_orders;
+                fm.packing_room = products.packing_loan.advance_ratio * lc_orders;
+                fm.import_room = products.import_lc.advance_ratio
+                    * imported
+                    * fm.cost_share_export
+                    * fm.orders.export_total();
+            }
+        },
+    );
     let tally = &mut rep.tally;
-    for (firm, fm) in rep.firms.iter().zip(rep.month.iter()) {
-        if !firm.alive || fm.need <= 0.0 {
-            continue;
+    for class in 0..4 {
+        tally.need_firms[class] += sums.need_firms[class];
+        tally.financing_need[class] += sums.financing_need[class];
+        tally.discouraged[class] += sums.discouraged[class];
+        tally.applications[class] += sums.applications[class];
+    }
+    tally.sme_rejections[Rejection::Documentation.tally_index()] += sums.sme_documents_rejected;
+}
+
+/// Firms with a need, their need, and what they did about it, by size
+/// class.
+#[derive(Default)]
+struct NeedSums {
+    need_firms: [u32; 4],
+    financing_need: [f64; 4],
+    discouraged: [u32; 4],
+    applications: [u32; 4],
+    sme_documents_rejected: u32,
+}
+
+impl Sums for NeedSums {
+    fn add(&mut self, later: Self) {
+        for class in 0..4 {
+            self.need_firms[class] += later.need_firms[class];
+            self.financing_need[class] += later.financing_need[class];
+            self.discouraged[class] += later.discouraged[class];
+            self.applications[class] += later.applications[class];
         }
-        let class = firm.size_class.index();
-        tally.need_firms[class] += 1;
-        tally.financing_need[class] += fm.need;
-        tally.discouraged[class] += fm.discouraged as u32;
-        tally.applications[class] += fm.applied as u32;
-        if fm.documents_rejected && firm.is_sme() {
-            tally.sme_rejections[Rejection::Documentation.tally_index()] += 1;
-        }
+        self.sme_documents_rejected += later.sme_documents_rejected;
     }
 }

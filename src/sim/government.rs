@@ -3,7 +3,7 @@
 
 use crate::model::government::{bureau, training};
 
-use super::parallel::{count_firms, for_each_firm};
+use super::parallel::{Sums, sum_over_firms};
 use super::rng::{Draw, Purpose};
 use super::state::Replication;
 
@@ -44,38 +44,52 @@ pub fn government_acts(rep: &mut Replication) {
     let years = (t as f64 - s.simulation.burn_in_months as f64) / 12.0;
     let cost_per_covered = g.bureau.cost_per_covered_firm_kusd_annual / 12.0;
     let gain = g.training.management_gain;
-    let mut covered = 0u32;
-    let mut trained = 0u32;
+    let mut reached = Reached::default();
     if g.bureau.enabled || g.training.enabled {
         let (streams, training_monthly) = (rep.streams, rep.setup.training_monthly);
-        for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
-            if !firm.alive {
-                return;
-            }
-            if g.bureau.enabled {
-                let rank = streams.uniform(firm.generation, i as u64, Purpose::Bureau);
-                firm.bureau_covered = bureau::covers(&g.bureau, firm.size_class, years, rank);
-            }
-            if g.training.enabled && firm.is_sme() && !firm.trained {
-                let mut rng = streams.rng(t, i as u64, Purpose::Training);
-                if rng.bernoulli(training_monthly) {
-                    firm.management = training::trained_quality(firm.management, gain);
-                    firm.trained = true;
-                    fm.trained = true;
+        reached = sum_over_firms(
+            &mut rep.firms,
+            &mut rep.month,
+            |i, firm, _, reached: &mut Reached| {
+                if !firm.alive {
+                    return;
                 }
-            }
-        });
-        let (firms, month) = (&rep.firms, &rep.month);
-        covered = count_firms(firms.len(), |i| {
-            (firms[i].alive && firms[i].bureau_covered) as u32
-        });
-        trained = count_firms(month.len(), |i| month[i].trained as u32);
+                if g.bureau.enabled {
+                    let rank = streams.uniform(firm.generation, i as u64, Purpose::Bureau);
+                    firm.bureau_covered = bureau::covers(&g.bureau, firm.size_class, years, rank);
+                }
+                reached.covered += firm.bureau_covered as u32;
+                if g.training.enabled && firm.is_sme() && !firm.trained {
+                    let mut rng = streams.rng(t, i as u64, Purpose::Training);
+                    if rng.bernoulli(training_monthly) {
+                        firm.management = training::trained_quality(firm.management, gain);
+                        firm.trained = true;
+                        reached.trained += 1;
+                    }
+                }
+            },
+        );
     }
     let a = &mut rep.accounts;
-    a.bureau_cost += covered as f64 * cost_per_covered;
-    a.training_cost += trained as f64 * g.training.cost_per_firm_kusd;
+    a.bureau_cost += reached.covered as f64 * cost_per_covered;
+    a.training_cost += reached.trained as f64 * g.training.cost_per_firm_kusd;
     let monthly = rep.world.deposit_rate / 12.0;
     a.exim_funding_cost += rep.government.exim.outstanding * monthly;
     let on_lent: f64 = rep.banks.iter().map(|b| b.onlend_used).sum();
     a.on_lending_funding_cost += on_lent * monthly;
+}
+
+/// Firms the credit bureau covers and the training programme trained this
+/// month.
+#[derive(Default)]
+struct Reached {
+    covered: u32,
+    trained: u32,
+}
+
+impl Sums for Reached {
+    fn add(&mut self, later: Self) {
+        self.covered += later.covered;
+        self.trained += later.trained;
+    }
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 use crate::metrics::{self, Tally, Value};
 
 use super::ledger::Ledger;
-use super::parallel::{count_firms, for_each_firm};
+use super::parallel::{Sums, sum_over_firms};
 use super::profile::Profile;
 use super::rng::Purpose;
 use super::state::{FirmMonth, Replication};
@@ -57,17 +57,31 @@ fn open_month(rep: &mut Replication) {
     rep.ledger = Ledger::default();
     rep.accounts = Default::default();
     let t = rep.t;
-    for_each_firm(&mut rep.firms, &mut rep.month, |_, firm, fm| {
-        *fm = FirmMonth::default();
-        let due = firm.dues.slot(t);
-        fm.due_general = due.loan_owed;
-        fm.due_pledged = due.loan_pledged;
-        fm.borrower = firm.alive && firm.debt_kusd > 0.0;
-    });
-    let month = &rep.month;
-    rep.tally.borrowers = count_firms(month.len(), |i| month[i].borrower as u32);
+    let borrowers = sum_over_firms(
+        &mut rep.firms,
+        &mut rep.month,
+        |_, firm, fm, borrowers: &mut Count| {
+            *fm = FirmMonth::default();
+            let due = firm.dues.slot(t);
+            fm.due_general = due.loan_owed;
+            fm.due_pledged = due.loan_pledged;
+            fm.borrower = firm.alive && firm.debt_kusd > 0.0;
+            borrowers.0 += fm.borrower as u32;
+        },
+    );
+    rep.tally.borrowers = borrowers.0;
     for loan in &rep.loans {
         rep.tally.outstanding_principal[loan.product.index()] += loan.principal;
+    }
+}
+
+/// A number of firms.
+#[derive(Default)]
+struct Count(u32);
+
+impl Sums for Count {
+    fn add(&mut self, later: Self) {
+        self.0 += later.0;
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::model::PaymentTerm;
 
-use super::parallel::for_each_firm;
+use super::parallel::{Sums, sum_over_firms};
 use super::rng::{Draw, Purpose};
 use super::state::Replication;
 
@@ -30,70 +30,89 @@ pub fn firms_receive_orders(rep: &mut Replication) {
     let fixed_share = s.firms.fixed_cost_share;
     let dispersion = s.firms.orders.value_dispersion;
     let (t, streams, term_cdf) = (rep.t, rep.streams, &rep.setup.term_cdf);
-    for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
-        if !firm.alive || firm.closing {
-            return;
-        }
-        let mut rng = streams.rng(t, i as u64, Purpose::Orders);
-        fm.cost_share_domestic = 1.0 - firm.margin;
-        fm.cost_share_export = firm.export_cost_share(fx_factor);
-        // Fixed costs follow the firm's size and the demand it planned
-        // for (the trend), not this month's cycle or shock: a collapse in
-        // orders squeezes margins.
-        fm.fixed_cost = fixed_share * firm.expected_sales(w.domestic_trend, w.foreign_trend);
-        let noise = rng.lognormal_mean_one(dispersion);
-        let n = firm.orders_per_month;
-        let x = firm.export_share();
-        let orders = &mut fm.orders;
+    let sums = sum_over_firms(
+        &mut rep.firms,
+        &mut rep.month,
+        |i, firm, fm, sums: &mut OrderSums| {
+            if !firm.alive || firm.closing {
+                return;
+            }
+            let mut rng = streams.rng(t, i as u64, Purpose::Orders);
+            fm.cost_share_domestic = 1.0 - firm.margin;
+            fm.cost_share_export = firm.export_cost_share(fx_factor);
+            // Fixed costs follow the firm's size and the demand it planned
+            // for (the trend), not this month's cycle or shock: a collapse in
+            // orders squeezes margins.
+            fm.fixed_cost = fixed_share * firm.expected_sales(w.domestic_trend, w.foreign_trend);
+            let noise = rng.lognormal_mean_one(dispersion);
+            let n = firm.orders_per_month;
+            let x = firm.export_share();
+            let orders = &mut fm.orders;
 
-        let domestic_piece = firm.capacity_kusd * (1.0 - x) * w.domestic_demand * noise / n as f64;
-        for _ in 0..n {
-            orders.domestic += domestic_piece;
-            if !rng.bernoulli(w.default_domestic) {
-                orders.domestic_good += domestic_piece;
-            }
-        }
-        if !firm.exporter {
-            return;
-        }
-        for term in &mut orders.term[1..] {
-            *term = rng.between(terms.term_months_min, terms.term_months_max);
-        }
-        let cdf = &term_cdf[firm.size_class.index()];
-        let piece = firm.capacity_kusd * x * w.foreign_demand * noise / n as f64;
-        let discrepancy = s.world.lc_discrepancy_base * (1.0 - firm.management);
-        for _ in 0..n {
-            let u = rng.uniform();
-            let term = PaymentTerm::ALL[cdf.iter().position(|&c| u < c).unwrap_or(3)];
-            let paid = match term {
-                PaymentTerm::CashInAdvance => true,
-                PaymentTerm::LetterOfCredit => {
-                    let p_fail = if rng.bernoulli(discrepancy) {
-                        w.default_collection
-                    } else {
-                        w.default_lc
-                    };
-                    !rng.bernoulli(p_fail)
+            let domestic_piece = firm.capacity_kusd * (1.0 - x) * w.domestic_demand * noise / n as f64;
+            for _ in 0..n {
+                orders.domestic += domestic_piece;
+                if !rng.bernoulli(w.default_domestic) {
+                    orders.domestic_good += domestic_piece;
                 }
-                PaymentTerm::DocumentaryCollection => !rng.bernoulli(w.default_collection),
-                PaymentTerm::OpenAccount => !rng.bernoulli(w.default_open_account),
-            };
-            orders.export[term as usize] += piece;
-            if paid {
-                orders.export_good[term as usize] += piece;
             }
-        }
-        firm.cash_kusd += orders.export[PaymentTerm::CashInAdvance as usize];
-    });
-    // The month's sums, in id order (see `parallel`).
-    for (firm, fm) in rep.firms.iter().zip(rep.month.iter()) {
-        if !firm.alive || firm.closing || !firm.exporter {
-            continue;
-        }
-        let orders = &fm.orders;
-        rep.ledger.buyer_payments += orders.export[PaymentTerm::CashInAdvance as usize];
-        for term in PaymentTerm::ALL {
-            rep.tally.order_value_by_term[term as usize] += orders.export[term as usize];
+            if !firm.exporter {
+                return;
+            }
+            for term in &mut orders.term[1..] {
+                *term = rng.between(terms.term_months_min, terms.term_months_max);
+            }
+            let cdf = &term_cdf[firm.size_class.index()];
+            let piece = firm.capacity_kusd * x * w.foreign_demand * noise / n as f64;
+            let discrepancy = s.world.lc_discrepancy_base * (1.0 - firm.management);
+            for _ in 0..n {
+                let u = rng.uniform();
+                let term = PaymentTerm::ALL[cdf.iter().position(|&c| u < c).unwrap_or(3)];
+                let paid = match term {
+                    PaymentTerm::CashInAdvance => true,
+                    PaymentTerm::LetterOfCredit => {
+                        let p_fail = if rng.bernoulli(discrepancy) {
+                            w.default_collection
+                        } else {
+                            w.default_lc
+                        };
+                        !rng.bernoulli(p_fail)
+                    }
+                    PaymentTerm::DocumentaryCollection => !rng.bernoulli(w.default_collection),
+                    PaymentTerm::OpenAccount => !rng.bernoulli(w.default_open_account),
+                };
+                orders.export[term as usize] += piece;
+                if paid {
+                    orders.export_good[term as usize] += piece;
+                }
+            }
+            let prepaid = orders.export[PaymentTerm::CashInAdvance as usize];
+            firm.cash_kusd += prepaid;
+            sums.prepaid += prepaid;
+            for (sum, value) in sums.by_term.iter_mut().zip(orders.export) {
+                *sum += value;
+            }
+        },
+    );
+    rep.ledger.buyer_payments += sums.prepaid;
+    for (total, sum) in rep.tally.order_value_by_term.iter_mut().zip(sums.by_term) {
+        *total += sum;
+    }
+}
+
+/// What the month's orders add up to: cash in advance received, and
+/// export orders by payment term.
+#[derive(Default)]
+struct OrderSums {
+    prepaid: f64,
+    by_term: [f64; 4],
+}
+
+impl Sums for OrderSums {
+    fn add(&mut self, later: Self) {
+        self.prepaid += later.prepaid;
+        for (sum, value) in self.by_term.iter_mut().zip(later.by_term) {
+            *sum += value;
         }
     }
 }

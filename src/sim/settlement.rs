@@ -10,7 +10,7 @@ use crate::model::loan::EXIM;
 use crate::model::product::{Backing, POOLS};
 use crate::scenario::Scenario;
 
-use super::parallel::for_each_firm;
+use super::parallel::{Sums, sum_over_firms};
 use super::rng::{Draw, Purpose};
 use super::state::Replication;
 
@@ -89,75 +89,84 @@ fn collect_and_repay(rep: &mut Replication) {
     let insurance = &s.government.insurance;
     let delay = insurance.claim_delay_months;
     let (streams, loss_monthly) = (rep.streams, rep.setup.operating_loss_monthly);
-    for_each_firm(&mut rep.firms, &mut rep.month, |i, firm, fm| {
-        if !firm.alive {
-            return;
-        }
-        let slot = firm.dues.take(t);
-        let settled = settle_pools(&slot, insurance.indemnity_share);
-        let recourse_owed: f64 = (0..POOLS)
-            .filter(|&k| recourse(s, k))
-            .map(|k| settled.shortfall[k])
-            .sum();
-        fm.pay_ratio = settled.pay_ratio;
-        firm.cash_kusd += slot.good - settled.from_buyers + slot.indemnity;
-        fm.buyers_paid = slot.good;
-        fm.insurer_paid = settled.from_insurer + slot.indemnity;
-        if settled.firm_indemnity > 0.0 {
-            // The insurer pays the firm after the claim delay.
-            if delay == 0 {
-                firm.cash_kusd += settled.firm_indemnity;
-                fm.indemnity_now = Some(settled.firm_indemnity);
+    let sums = sum_over_firms(
+        &mut rep.firms,
+        &mut rep.month,
+        |i, firm, fm, sums: &mut CollectionSums| {
+            if !firm.alive {
+                return;
+            }
+            let slot = firm.dues.take(t);
+            let settled = settle_pools(&slot, insurance.indemnity_share);
+            let recourse_owed: f64 = (0..POOLS)
+                .filter(|&k| recourse(s, k))
+                .map(|k| settled.shortfall[k])
+                .sum();
+            fm.pay_ratio = settled.pay_ratio;
+            firm.cash_kusd += slot.good - settled.from_buyers + slot.indemnity;
+            sums.buyer_payments += slot.good;
+            let insurer_paid = settled.from_insurer + slot.indemnity;
+            sums.indemnities += insurer_paid;
+            if settled.firm_indemnity > 0.0 {
+                // The insurer pays the firm after the claim delay.
+                if delay == 0 {
+                    firm.cash_kusd += settled.firm_indemnity;
+                    sums.indemnities += settled.firm_indemnity;
+                } else {
+                    firm.dues.slot_mut(t + delay).indemnity += settled.firm_indemnity;
+                }
+            }
+
+            if !firm.closing {
+                let sales = firm.expected_sales(w.domestic_demand, w.foreign_demand);
+                let z = firm.true_quality(&s.firms.credit_quality, w.domestic_demand, w.foreign_demand);
+                let p = (loss_monthly * exp(-loss.score_elasticity * z)).min(0.5);
+                let mut rng = streams.rng(t, i as u64, Purpose::OperatingLoss);
+                if rng.bernoulli(p) {
+                    let paid = firm.cash_kusd.min(loss.size_months * sales);
+                    firm.cash_kusd -= paid;
+                    sums.operating_losses += paid;
+                }
+            }
+
+            let owed_now = fm.due_general + recourse_owed;
+            // A rounding error's worth of cash must not turn into a default.
+            if firm.cash_kusd >= owed_now - 1e-9 * (1.0 + owed_now) {
+                firm.cash_kusd = (firm.cash_kusd - owed_now).max(0.0);
+                // Without recourse, what the receivable did not pay is the bank's loss.
+                firm.debt_kusd -= fm.due_general + slot.pool_owed();
+                firm.debt_general_kusd -= fm.due_general;
+                firm.pledged_kusd -= fm.due_pledged;
+                clean(&mut firm.debt_kusd);
+                clean(&mut firm.debt_general_kusd);
+                clean(&mut firm.pledged_kusd);
+                fm.paid_due = true;
             } else {
-                firm.dues.slot_mut(t + delay).indemnity += settled.firm_indemnity;
+                fm.defaulted = true;
+                fm.recourse = recourse_owed;
             }
-        }
+        },
+    );
+    rep.ledger.buyer_payments += sums.buyer_payments;
+    rep.ledger.insurance_indemnities += sums.indemnities;
+    rep.accounts.insurance_claims += sums.indemnities;
+    rep.ledger.operating_losses += sums.operating_losses;
+}
 
-        if !firm.closing {
-            let sales = firm.expected_sales(w.domestic_demand, w.foreign_demand);
-            let z = firm.true_quality(&s.firms.credit_quality, w.domestic_demand, w.foreign_demand);
-            let p = (loss_monthly * exp(-loss.score_elasticity * z)).min(0.5);
-            let mut rng = streams.rng(t, i as u64, Purpose::OperatingLoss);
-            if rng.bernoulli(p) {
-                let paid = firm.cash_kusd.min(loss.size_months * sales);
-                firm.cash_kusd -= paid;
-                fm.operating_loss = Some(paid);
-            }
-        }
+/// What the month's collections add up to: buyers' payments, the
+/// insurer's indemnities (to banks and firms) and operating losses.
+#[derive(Default)]
+struct CollectionSums {
+    buyer_payments: f64,
+    indemnities: f64,
+    operating_losses: f64,
+}
 
-        let owed_now = fm.due_general + recourse_owed;
-        // A rounding error's worth of cash must not turn into a default.
-        if firm.cash_kusd >= owed_now - 1e-9 * (1.0 + owed_now) {
-            firm.cash_kusd = (firm.cash_kusd - owed_now).max(0.0);
-            // Without recourse, what the receivable did not pay is the bank's loss.
-            firm.debt_kusd -= fm.due_general + slot.pool_owed();
-            firm.debt_general_kusd -= fm.due_general;
-            firm.pledged_kusd -= fm.due_pledged;
-            clean(&mut firm.debt_kusd);
-            clean(&mut firm.debt_general_kusd);
-            clean(&mut firm.pledged_kusd);
-            fm.paid_due = true;
-        } else {
-            fm.defaulted = true;
-            fm.recourse = recourse_owed;
-        }
-    });
-    // The month's sums, in id order (see `parallel`).
-    let (ledger, accounts) = (&mut rep.ledger, &mut rep.accounts);
-    for (firm, fm) in rep.firms.iter().zip(rep.month.iter()) {
-        if !firm.alive {
-            continue;
-        }
-        ledger.buyer_payments += fm.buyers_paid;
-        ledger.insurance_indemnities += fm.insurer_paid;
-        accounts.insurance_claims += fm.insurer_paid;
-        if let Some(indemnity) = fm.indemnity_now {
-            ledger.insurance_indemnities += indemnity;
-            accounts.insurance_claims += indemnity;
-        }
-        if let Some(paid) = fm.operating_loss {
-            ledger.operating_losses += paid;
-        }
+impl Sums for CollectionSums {
+    fn add(&mut self, later: Self) {
+        self.buyer_payments += later.buyer_payments;
+        self.indemnities += later.indemnities;
+        self.operating_losses += later.operating_losses;
     }
 }
 

@@ -180,37 +180,9 @@ pub struct FirmMonth {
     pub lost_export: f64,
     pub lost_total: f64,
     pub gross_profit: f64,
-    /// Spent on production, the fixed cost and a sunk export entry cost;
-    /// export value shipped.
-    pub production_cost: f64,
-    pub fixed_paid: f64,
-    pub entry_paid: f64,
-    pub shipped_export: f64,
-    /// Bought export credit insurance: the premium paid, the premium
-    /// before subsidy and the export value insured.
-    pub insurance_bought: bool,
-    pub premium_paid: f64,
-    pub premium_full: f64,
-    pub insured_value: f64,
     pub entered_export: bool,
     /// Collateral pledged for the working-capital loans due this month.
     pub due_pledged: f64,
-    /// Paid this month at settlement by buyers (receivables due) and by
-    /// the insurer to banks and, without a claim delay, to the firm; lost
-    /// to an operating loss.
-    pub buyers_paid: f64,
-    pub insurer_paid: f64,
-    pub indemnity_now: Option<f64>,
-    pub operating_loss: Option<f64>,
-    /// Firm dynamics: started exporting; stopped (0–2: by choice, then by
-    /// exiting); cash paid out to owners; left, with the cash withdrawn
-    /// and its guarantee group.
-    pub export_entry: bool,
-    pub export_exits: u8,
-    pub owner_payout: Option<f64>,
-    pub exit: Option<(f64, u32)>,
-    /// Trained by the management training programme this month.
-    pub trained: bool,
     /// Had debt at the start of the month.
     pub borrower: bool,
     /// Paid everything due this month at settlement.
