@@ -112,8 +112,8 @@ impl Dues {
 #[repr(C)]
 pub struct Firm {
     // --- fixed at birth
-    /// Productivity φ ~ Pareto(1, k).
-    pub productivity: f64,
+    /// ln φ, productivity φ ~ Pareto(1, k) (only its log is used).
+    pub ln_productivity: f64,
     /// Steady-state monthly capacity, kUSD at demand index 1: ∝ φ^(σ−1).
     pub potential_kusd: f64,
     /// Monthly revenue per employee, kUSD.
@@ -238,7 +238,7 @@ impl Firm {
             0.0
         };
         w.intercept
-            + w.productivity_weight * ln(self.productivity)
+            + w.productivity_weight * self.ln_productivity
             + w.management_weight * (self.management - 0.5)
             + w.liquidity_weight * liquidity
             - w.leverage_weight * leverage
@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn credit_quality_is_the_weighted_index() {
         let firm = Firm {
-            productivity: std::f64::consts::E,
+            ln_productivity: 1.0,
             management: 0.7,
             cash_kusd: 50.0,
             debt_kusd: 120.0,

@@ -57,7 +57,7 @@ pub fn new_firm(s: &Scenario, setup: &Setup, world: &World, rng: &mut Rng, birth
         Birth::Entrant => (0, 0),
     };
     let mut firm = Firm {
-        productivity: phi,
+        ln_productivity: ln_phi,
         potential_kusd: potential,
         revenue_per_employee_kusd: revenue_per_employee,
         margin: (f.gross_margin_base + f.gross_margin_productivity_slope * ln_phi).min(f.gross_margin_max),
@@ -179,6 +179,7 @@ impl<'a> Replication<'a> {
             government: GovernmentState::new(s),
             accounts: Default::default(),
             defaulted_principal_12m: [0.0; 12],
+            recoveries: Vec::new(),
             initial_firms: n,
         }
     }

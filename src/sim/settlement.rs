@@ -12,7 +12,7 @@ use crate::scenario::Scenario;
 
 use super::parallel::{Sums, sum_over_firms};
 use super::rng::{Draw, Purpose};
-use super::state::Replication;
+use super::state::{Recovery, Replication};
 
 /// Receivables and loans falling due are settled; firms that cannot pay
 /// default, and defaults spread along guarantee chains.
@@ -183,10 +183,12 @@ fn resolve_defaults(rep: &mut Replication) {
     let indemnity_share = rep.scenario.government.insurance.indemnity_share;
     let receivables_recovery = rep.scenario.government.regulator.receivables_recovery_rate;
     let t = rep.t;
+    rep.recoveries.clear();
     let mut queue: VecDeque<usize> = (0..rep.firms.len()).filter(|&i| rep.month[i].defaulted).collect();
     while let Some(i) = queue.pop_front() {
         let firm = &mut rep.firms[i];
         let fm = &mut rep.month[i];
+        let mut recovery = Recovery::default();
         // What the firm still owes, with recourse, on receivable-backed
         // loans due now beyond their receivables joins its general claims.
         let recourse = if fm.paid_due { 0.0 } else { fm.recourse };
@@ -200,7 +202,7 @@ fn resolve_defaults(rep: &mut Replication) {
             if due <= t + MAX_TERM_MONTHS {
                 let k = due as usize % (MAX_TERM_MONTHS as usize + 1);
                 for (pool, ratio) in settled.pay_ratio.iter().enumerate() {
-                    fm.future_ratio[pool][k] = *ratio;
+                    recovery.future_ratio[pool][k] = *ratio;
                 }
             }
             // Receivables assigned to banks are paid to them in full; the
@@ -224,7 +226,7 @@ fn resolve_defaults(rep: &mut Replication) {
             1.0
         };
         firm.cash_kusd = pool - own * general_claims;
-        fm.own_recovery = own;
+        recovery.own = own;
 
         let guaranteed = firm.debt_general_kusd;
         let shortfall = (1.0 - own) * guaranteed;
@@ -262,7 +264,9 @@ fn resolve_defaults(rep: &mut Replication) {
                 }
             }
         }
-        rep.month[i].guarantee_recovery = if guaranteed > 0.0 { paid / guaranteed } else { 0.0 };
+        recovery.guarantee = if guaranteed > 0.0 { paid / guaranteed } else { 0.0 };
+        rep.month[i].recovery = rep.recoveries.len() as u32;
+        rep.recoveries.push(recovery);
     }
 }
 
@@ -276,10 +280,11 @@ fn close_loans(rep: &mut Replication) {
     let t = rep.t;
     let slots = MAX_TERM_MONTHS as usize + 1;
     let mut defaulted_principal = 0.0;
-    let (banks, firms, month, tally, ledger, government, accounts) = (
+    let (banks, firms, month, recoveries, tally, ledger, government, accounts) = (
         &mut rep.banks,
         &mut rep.firms,
         &rep.month,
+        &rep.recoveries,
         &mut rep.tally,
         &mut rep.ledger,
         &mut rep.government,
@@ -290,6 +295,8 @@ fn close_loans(rep: &mut Replication) {
         let backing = loan.product.backing();
         let pool = backing as usize;
         let repaid = loan.due == t && fm.paid_due;
+        // Read only for a defaulter, which has an entry.
+        let recovered = || &recoveries[fm.recovery as usize];
         let mut received = if !(repaid || fm.defaulted) {
             debug_assert!(loan.due > t, "a loan fell due unpaid without a default");
             return true;
@@ -297,7 +304,7 @@ fn close_loans(rep: &mut Replication) {
             if repaid {
                 loan.owed
             } else {
-                loan.owed * (fm.own_recovery + fm.guarantee_recovery).min(1.0)
+                loan.owed * (recovered().own + recovered().guarantee).min(1.0)
             }
         } else if loan.due == t {
             let ratio = fm.pay_ratio[pool];
@@ -306,11 +313,11 @@ fn close_loans(rep: &mut Replication) {
             } else if repaid {
                 1.0
             } else {
-                fm.own_recovery
+                recovered().own
             };
             loan.owed * (ratio + (1.0 - ratio) * from_firm)
         } else {
-            loan.owed * fm.future_ratio[pool][loan.due as usize % slots]
+            loan.owed * recovered().future_ratio[pool][loan.due as usize % slots]
         };
         // A default is the borrower (or, without recourse, the buyer)
         // failing to pay, whatever is recovered later (the loss is the
@@ -525,7 +532,8 @@ mod tests {
         settle_receivables_and_loans(&mut rep);
 
         assert!(rep.month[0].defaulted);
-        assert!((rep.month[0].own_recovery - 0.425).abs() < 1e-12);
+        let recovery = rep.recoveries[rep.month[0].recovery as usize];
+        assert!((recovery.own - 0.425).abs() < 1e-12);
         // 42.5 + 42.5 on principal 95 each; 40 on principal 39.
         let expected = equity + (42.5 - 95.0) * 2.0 + (40.0 - 39.0);
         assert!((rep.banks[0].equity - expected).abs() < 1e-9);

@@ -148,7 +148,7 @@ impl Orders {
 }
 
 /// What the phases of one month know about one firm.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct FirmMonth {
     /// Financing need at the start of the month (0 if none).
     pub need: f64,
@@ -193,12 +193,60 @@ pub struct FirmMonth {
     /// Defaulted because a guarantee it gave was called.
     pub chain_default: bool,
     /// Share of receivable-backed loans due now that their pool paid, by
-    /// `Backing`; recovery shares on a default: the firm's own assets,
-    /// guarantors, and each pool's payment by future due month.
+    /// `Backing`.
     pub pay_ratio: [f64; POOLS],
-    pub own_recovery: f64,
-    pub guarantee_recovery: f64,
+    /// A defaulter's entry in `Replication::recoveries`, or `NO_RECOVERY`.
+    pub recovery: u32,
+}
+
+/// No entry in `Replication::recoveries`.
+pub const NO_RECOVERY: u32 = u32::MAX;
+
+/// What the lenders of a firm that defaulted this month recover, as
+/// shares: from the firm's own assets, from its guarantors, and from each
+/// receivable pool by future due month. Kept beside the month's scratch,
+/// for the few firms that default, rather than in every firm's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recovery {
+    pub own: f64,
+    pub guarantee: f64,
     pub future_ratio: [[f64; MAX_TERM_MONTHS as usize + 1]; POOLS],
+}
+
+impl Default for FirmMonth {
+    fn default() -> Self {
+        FirmMonth {
+            need: 0.0,
+            unfinanced: 0.0,
+            applied: false,
+            documents_rejected: false,
+            discouraged: false,
+            approved: false,
+            granted: 0.0,
+            red_clause_room: 0.0,
+            packing_room: 0.0,
+            import_room: 0.0,
+            visited: [0; MAX_SEARCH],
+            visits: 0,
+            orders: Orders::default(),
+            cost_share_domestic: 0.0,
+            cost_share_export: 0.0,
+            fixed_cost: 0.0,
+            due_general: 0.0,
+            lost_export: 0.0,
+            lost_total: 0.0,
+            gross_profit: 0.0,
+            entered_export: false,
+            due_pledged: 0.0,
+            borrower: false,
+            paid_due: false,
+            recourse: 0.0,
+            defaulted: false,
+            chain_default: false,
+            pay_ratio: [0.0; POOLS],
+            recovery: NO_RECOVERY,
+        }
+    }
 }
 
 /// Most banks a firm visits in a month (larger `search_breadth` is capped).
@@ -217,6 +265,8 @@ pub struct Replication<'a> {
     pub initial_fx: f64,
     pub firms: Vec<Firm>,
     pub month: Vec<FirmMonth>,
+    /// This month's defaulters' recoveries (see `FirmMonth::recovery`).
+    pub recoveries: Vec<Recovery>,
     pub banks: Vec<Bank>,
     pub loans: Vec<Loan>,
     pub groups: Groups,
