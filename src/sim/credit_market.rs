@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 
 use rayon::prelude::*;
 
-use super::parallel::FIRM_CHUNK;
+use super::parallel::{FIRM_CHUNK, Sums, sum_over_firms};
 use super::rng::{Purpose, Streams, pair};
 use super::state::{FirmMonth, MAX_SEARCH, Replication};
 
@@ -344,25 +344,56 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
     let learning = s.firms.belief.learning_rate;
     let recovery = s.firms.belief.recovery;
     let initial = s.firms.belief.initial;
-    for (firm, fm) in rep.firms.iter_mut().zip(rep.month.iter()) {
-        if !firm.alive {
-            continue;
-        }
-        if fm.applied {
-            let outcome = if fm.approved { 1.0 } else { 0.0 };
-            firm.belief = (1.0 - learning) * firm.belief + learning * outcome;
-            if fm.approved {
-                rep.tally.approvals[firm.size_class.index()] += 1;
+    let sums = sum_over_firms(
+        &mut rep.firms,
+        &mut rep.month,
+        |_, firm, fm, sums: &mut Outcomes| {
+            if !firm.alive {
+                return;
             }
-        } else {
-            firm.belief += recovery * (initial - firm.belief);
+            let class = firm.size_class.index();
+            if fm.applied {
+                let outcome = if fm.approved { 1.0 } else { 0.0 };
+                firm.belief = (1.0 - learning) * firm.belief + learning * outcome;
+                sums.approvals[class] += fm.approved as u32;
+            } else {
+                firm.belief += recovery * (initial - firm.belief);
+            }
+            let gap = (fm.need - fm.granted).max(0.0);
+            sums.financing_gap[class] += gap;
+            if fm.applied {
+                sums.applicants_need += fm.need;
+                sums.applicants_gap += gap;
+            }
+        },
+    );
+    let tally = &mut rep.tally;
+    for class in 0..4 {
+        tally.approvals[class] += sums.approvals[class];
+        tally.financing_gap[class] += sums.financing_gap[class];
+    }
+    tally.applicants_need += sums.applicants_need;
+    tally.applicants_gap += sums.applicants_gap;
+}
+
+/// The credit market's outcome summed over firms: approvals and the
+/// financing gap by size class, and applicants' need and gap.
+#[derive(Default)]
+struct Outcomes {
+    approvals: [u32; 4],
+    financing_gap: [f64; 4],
+    applicants_need: f64,
+    applicants_gap: f64,
+}
+
+impl Sums for Outcomes {
+    fn add(&mut self, later: Self) {
+        for class in 0..4 {
+            self.approvals[class] += later.approvals[class];
+            self.financing_gap[class] += later.financing_gap[class];
         }
-        let gap = (fm.need - fm.granted).max(0.0);
-        rep.tally.financing_gap[firm.size_class.index()] += gap;
-        if fm.applied {
-            rep.tally.applicants_need += fm.need;
-            rep.tally.applicants_gap += gap;
-        }
+        self.applicants_need += later.applicants_need;
+        self.applicants_gap += later.applicants_gap;
     }
 }
 

@@ -132,6 +132,8 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
                     generation: firm.generation,
                     ..Default::default()
                 };
+            } else {
+                sums.staying += 1;
             }
         },
     );
@@ -144,7 +146,7 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
         rep.groups.leave(firm, group);
     }
     rep.tally.firm_exits += sums.exits.len() as u32;
-    rep.tally.firm_entries += rep.enter_firms();
+    rep.tally.firm_entries += rep.enter_firms(sums.staying as usize);
 }
 
 /// What the month's firm dynamics add up to, and the firms that left (in
@@ -156,6 +158,8 @@ struct DynamicsSums {
     owner_payouts: f64,
     exit_withdrawals: f64,
     exits: Vec<(u32, u32)>,
+    /// Firms alive after this month's exits.
+    staying: u32,
 }
 
 impl Sums for DynamicsSums {
@@ -165,5 +169,6 @@ impl Sums for DynamicsSums {
         self.owner_payouts += later.owner_payouts;
         self.exit_withdrawals += later.exit_withdrawals;
         self.exits.extend(later.exits);
+        self.staying += later.staying;
     }
 }

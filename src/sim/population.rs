@@ -185,14 +185,15 @@ impl<'a> Replication<'a> {
     }
 
     /// Fills empty slots (and, with population growth, new ones) with
-    /// entrants: small, young, no credit record, not exporting.
-    pub fn enter_firms(&mut self) -> u32 {
+    /// entrants: small, young, no credit record, not exporting. `alive`
+    /// firms are alive now.
+    pub fn enter_firms(&mut self, alive: usize) -> u32 {
         let s = self.scenario;
         let years = self.t as f64 / 12.0;
         let target = (self.initial_firms as f64
             * powf(1.0 + s.firms.demography.population_growth_annual, years))
         .round() as usize;
-        let mut missing = target.saturating_sub(self.alive_count());
+        let mut missing = target.saturating_sub(alive);
         let mut group_rng = self.streams.rng(self.t, 0, Purpose::Groups);
         let mut entered = 0;
         let mut slot = 0;

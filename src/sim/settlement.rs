@@ -32,8 +32,8 @@ use super::state::{Recovery, Replication};
 /// equal shares; a guarantor that cannot pay its share defaults in turn
 /// (guarantee-chain contagion, Zhejiang 2011–12).
 pub fn settle_receivables_and_loans(rep: &mut Replication) {
-    collect_and_repay(rep);
-    resolve_defaults(rep);
+    let defaulters = collect_and_repay(rep);
+    resolve_defaults(rep, defaulters);
     close_loans(rep);
 }
 
@@ -81,7 +81,8 @@ fn recourse(s: &Scenario, pool: usize) -> bool {
     pool != Backing::Open as usize || s.banks.products.factoring.recourse
 }
 
-fn collect_and_repay(rep: &mut Replication) {
+/// Returns the firms that cannot pay, in id order.
+fn collect_and_repay(rep: &mut Replication) -> Vec<u32> {
     let s = rep.scenario;
     let t = rep.t;
     let w = &rep.world;
@@ -144,6 +145,7 @@ fn collect_and_repay(rep: &mut Replication) {
             } else {
                 fm.defaulted = true;
                 fm.recourse = recourse_owed;
+                sums.defaulters.push(i as u32);
             }
         },
     );
@@ -151,6 +153,7 @@ fn collect_and_repay(rep: &mut Replication) {
     rep.ledger.insurance_indemnities += sums.indemnities;
     rep.accounts.insurance_claims += sums.indemnities;
     rep.ledger.operating_losses += sums.operating_losses;
+    sums.defaulters
 }
 
 /// What the month's collections add up to: buyers' payments, the
@@ -160,6 +163,8 @@ struct CollectionSums {
     buyer_payments: f64,
     indemnities: f64,
     operating_losses: f64,
+    /// Firms that cannot pay what is due, in id order.
+    defaulters: Vec<u32>,
 }
 
 impl Sums for CollectionSums {
@@ -167,6 +172,7 @@ impl Sums for CollectionSums {
         self.buyer_payments += later.buyer_payments;
         self.indemnities += later.indemnities;
         self.operating_losses += later.operating_losses;
+        self.defaulters.extend(later.defaulters);
     }
 }
 
@@ -178,13 +184,15 @@ fn clean(x: &mut f64) {
     }
 }
 
-fn resolve_defaults(rep: &mut Replication) {
+/// Resolves the defaults of `defaulters` (in id order) and of the
+/// guarantors they bring down.
+fn resolve_defaults(rep: &mut Replication, defaulters: Vec<u32>) {
     let recovery_rate = rep.scenario.government.regulator.recovery_rate;
     let indemnity_share = rep.scenario.government.insurance.indemnity_share;
     let receivables_recovery = rep.scenario.government.regulator.receivables_recovery_rate;
     let t = rep.t;
     rep.recoveries.clear();
-    let mut queue: VecDeque<usize> = (0..rep.firms.len()).filter(|&i| rep.month[i].defaulted).collect();
+    let mut queue: VecDeque<usize> = defaulters.into_iter().map(|i| i as usize).collect();
     while let Some(i) = queue.pop_front() {
         let firm = &mut rep.firms[i];
         let fm = &mut rep.month[i];

@@ -279,9 +279,3 @@ pub struct Replication<'a> {
     pub defaulted_principal_12m: [f64; 12],
     pub initial_firms: usize,
 }
-
-impl Replication<'_> {
-    pub fn alive_count(&self) -> usize {
-        self.firms.iter().filter(|f| f.alive).count()
-    }
-}
