@@ -193,6 +193,7 @@ fn resolve_defaults(rep: &mut Replication, defaulters: Vec<u32>) {
     let t = rep.t;
     rep.recoveries.clear();
     let mut queue: VecDeque<usize> = defaulters.into_iter().map(|i| i as usize).collect();
+    let mut guarantors: Vec<usize> = Vec::new();
     while let Some(i) = queue.pop_front() {
         let firm = &mut rep.firms[i];
         let fm = &mut rep.month[i];
@@ -251,15 +252,16 @@ fn resolve_defaults(rep: &mut Replication, defaulters: Vec<u32>) {
 
         let mut paid = 0.0;
         if shortfall > 0.0 {
-            let guarantors: Vec<usize> = rep
-                .groups
-                .members(group)
-                .iter()
-                .map(|&m| m as usize)
-                .filter(|&m| m != i && rep.firms[m].alive && !rep.month[m].defaulted)
-                .collect();
+            guarantors.clear();
+            guarantors.extend(
+                rep.groups
+                    .members(group)
+                    .iter()
+                    .map(|&m| m as usize)
+                    .filter(|&m| m != i && rep.firms[m].alive && !rep.month[m].defaulted),
+            );
             let share = shortfall / guarantors.len().max(1) as f64;
-            for g in guarantors {
+            for &g in &guarantors {
                 let cash = &mut rep.firms[g].cash_kusd;
                 let pay = cash.min(share);
                 *cash -= pay;
