@@ -63,29 +63,101 @@ impl DueMonth {
     }
 }
 
-/// Dues by month, in a ring buffer indexed by simulation month.
+/// Dues by month, in a ring buffer indexed by simulation month. Stored
+/// field by field (each an array over the months) rather than month by
+/// month, so that a sum over the months — receivables for equity, loans
+/// for the reserve — reads two or three cache lines, not thirteen.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dues {
-    slots: [DueMonth; DUE_SLOTS],
+    face: [f64; DUE_SLOTS],
+    indemnity: [f64; DUE_SLOTS],
+    loan_owed: [f64; DUE_SLOTS],
+    good: [f64; DUE_SLOTS],
+    loan_pledged: [f64; DUE_SLOTS],
+    pools: [[Pool; POOLS]; DUE_SLOTS],
+}
+
+/// One month of a firm's due book, to change in place (see `DueMonth`).
+pub struct DueMonthMut<'a> {
+    pub face: &'a mut f64,
+    pub good: &'a mut f64,
+    pub pools: &'a mut [Pool; POOLS],
+    pub indemnity: &'a mut f64,
+    pub loan_owed: &'a mut f64,
+    pub loan_pledged: &'a mut f64,
+}
+
+impl DueMonthMut<'_> {
+    pub fn pool_mut(&mut self, backing: Backing) -> &mut Pool {
+        &mut self.pools[backing as usize]
+    }
+
+    /// Replaces the whole month.
+    pub fn set(&mut self, d: DueMonth) {
+        *self.face = d.face;
+        *self.good = d.good;
+        *self.pools = d.pools;
+        *self.indemnity = d.indemnity;
+        *self.loan_owed = d.loan_owed;
+        *self.loan_pledged = d.loan_pledged;
+    }
+}
+
+fn index(month: u32) -> usize {
+    month as usize % DUE_SLOTS
 }
 
 impl Dues {
-    pub fn slot(&self, month: u32) -> &DueMonth {
-        &self.slots[month as usize % DUE_SLOTS]
+    /// A copy of what falls due in `month`.
+    pub fn slot(&self, month: u32) -> DueMonth {
+        let k = index(month);
+        DueMonth {
+            face: self.face[k],
+            good: self.good[k],
+            pools: self.pools[k],
+            indemnity: self.indemnity[k],
+            loan_owed: self.loan_owed[k],
+            loan_pledged: self.loan_pledged[k],
+        }
     }
 
-    pub fn slot_mut(&mut self, month: u32) -> &mut DueMonth {
-        &mut self.slots[month as usize % DUE_SLOTS]
+    pub fn slot_mut(&mut self, month: u32) -> DueMonthMut<'_> {
+        let k = index(month);
+        DueMonthMut {
+            face: &mut self.face[k],
+            good: &mut self.good[k],
+            pools: &mut self.pools[k],
+            indemnity: &mut self.indemnity[k],
+            loan_owed: &mut self.loan_owed[k],
+            loan_pledged: &mut self.loan_pledged[k],
+        }
+    }
+
+    /// Owed in `month` on loans on the firm's own credit, and the
+    /// collateral pledged for them.
+    pub fn loan_owed(&self, month: u32) -> f64 {
+        self.loan_owed[index(month)]
+    }
+
+    pub fn loan_pledged(&self, month: u32) -> f64 {
+        self.loan_pledged[index(month)]
+    }
+
+    /// The receivables of one kind due in `month`.
+    pub fn pool(&self, month: u32, backing: Backing) -> &Pool {
+        &self.pools[index(month)][backing as usize]
     }
 
     /// Removes and returns what falls due in `month`.
     pub fn take(&mut self, month: u32) -> DueMonth {
-        std::mem::take(self.slot_mut(month))
+        let taken = self.slot(month);
+        self.slot_mut(month).set(DueMonth::default());
+        taken
     }
 
     /// Receivables at face value, with indemnities the insurer owes.
     pub fn receivables_total(&self) -> f64 {
-        self.slots.iter().map(|s| s.face + s.indemnity).sum()
+        (0..DUE_SLOTS).map(|k| self.face[k] + self.indemnity[k]).sum()
     }
 
     /// Cash a firm sets aside now for working-capital loans due in the
@@ -97,8 +169,10 @@ impl Dues {
         let mut cumulative = 0.0;
         let mut worst: f64 = 0.0;
         for k in 0..=horizon.min(MAX_TENOR_MONTHS) {
-            let d = self.slot(month + k);
-            cumulative += d.loan_owed - (1.0 - prudence) * (d.face - d.pool_owed()) - d.indemnity;
+            let i = index(month + k);
+            let pool_owed: f64 = self.pools[i].iter().map(|p| p.owed).sum();
+            cumulative +=
+                self.loan_owed[i] - (1.0 - prudence) * (self.face[i] - pool_owed) - self.indemnity[i];
             worst = worst.max(cumulative);
         }
         worst
@@ -260,13 +334,13 @@ mod tests {
     fn ring_buffer_keeps_months_apart() {
         let mut r = Dues::default();
         for due in 1..=6 {
-            r.slot_mut(10 + due).face = due as f64;
+            *r.slot_mut(10 + due).face = due as f64;
         }
         assert_eq!(r.receivables_total(), 21.0);
         assert_eq!(r.take(11).face, 1.0);
         assert_eq!(r.take(11).face, 0.0);
         // Month 18 reuses month 11's slot, which is now empty.
-        r.slot_mut(18).face = 7.0;
+        *r.slot_mut(18).face = 7.0;
         assert_eq!(r.slot(16).face, 6.0);
         assert_eq!(r.receivables_total(), 20.0 + 7.0);
     }
@@ -276,17 +350,17 @@ mod tests {
     #[test]
     fn reserve_covers_the_worst_cumulative_shortfall() {
         let mut r = Dues::default();
-        *r.slot_mut(5) = DueMonth {
+        r.slot_mut(5).set(DueMonth {
             face: 60.0,
             loan_owed: 100.0,
             ..DueMonth::default()
-        };
+        });
         r.slot_mut(5).pool_mut(Backing::Lc).owed = 10.0;
-        *r.slot_mut(6) = DueMonth {
+        r.slot_mut(6).set(DueMonth {
             face: 20.0,
             loan_owed: 50.0,
             ..DueMonth::default()
-        };
+        });
         // Now: 100 − 0.8·50 = 60; through next month: 60 + 50 − 0.8·20 = 94.
         assert!((r.reserve(5, 0, 0.2) - 60.0).abs() < 1e-12);
         assert!((r.reserve(5, 1, 0.2) - 94.0).abs() < 1e-12);

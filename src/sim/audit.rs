@@ -110,7 +110,7 @@ pub fn audit(rep: &Replication, money_before: f64) -> Vec<String> {
     for (i, f) in rep.firms.iter().enumerate() {
         for due in month + 1..=month + MAX_TENOR_MONTHS {
             let booked = due_book.get(&(i as u32, due)).copied().unwrap_or(0.0);
-            let noted = f.dues.slot(due).loan_owed;
+            let noted = f.dues.loan_owed(due);
             if (booked - noted).abs() > tol(booked) {
                 problems.push(format!(
                     "month {month}: firm {i} owes {booked} due {due}, its due book says {noted}"

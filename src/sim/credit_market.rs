@@ -940,7 +940,7 @@ fn requests(s: &Scenario, t: u32, firm: &Firm, fm: &FirmMonth, product: ProductK
             let mut left = fm.unfinanced;
             let mut out = Requests::none();
             for due in t + 1..=t + MAX_TERM_MONTHS {
-                let pool = firm.dues.slot(due).pool(product.backing());
+                let pool = firm.dues.pool(due, product.backing());
                 let room = advance * pool.face - pool.owed;
                 if room > 0.0 && left > 0.0 {
                     let ask = room.min(left);
@@ -1097,11 +1097,11 @@ fn book_debt(
     firm.cash_kusd += cash_in;
     firm.debt_kusd += owed;
     firm.pledged_kusd += pledged;
-    let slot = firm.dues.slot_mut(due);
+    let mut slot = firm.dues.slot_mut(due);
     match product.backing() {
         Backing::Firm => {
-            slot.loan_owed += owed;
-            slot.loan_pledged += pledged;
+            *slot.loan_owed += owed;
+            *slot.loan_pledged += pledged;
             firm.debt_general_kusd += owed;
         }
         backing => slot.pool_mut(backing).owed += owed,

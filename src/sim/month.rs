@@ -62,9 +62,8 @@ fn open_month(rep: &mut Replication) {
         &mut rep.month,
         |_, firm, fm, borrowers: &mut Count| {
             *fm = FirmMonth::default();
-            let due = firm.dues.slot(t);
-            fm.due_general = due.loan_owed;
-            fm.due_pledged = due.loan_pledged;
+            fm.due_general = firm.dues.loan_owed(t);
+            fm.due_pledged = firm.dues.loan_pledged(t);
             fm.borrower = firm.alive && firm.debt_kusd > 0.0;
             borrowers.0 += fm.borrower as u32;
         },

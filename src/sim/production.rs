@@ -129,9 +129,9 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
 
             let r = &mut firm.dues;
             let mut book = |due: u32, backing: Backing, face: f64, good: f64| {
-                let slot = r.slot_mut(due);
-                slot.face += face;
-                slot.good += good;
+                let mut slot = r.slot_mut(due);
+                *slot.face += face;
+                *slot.good += good;
                 if backing != Backing::Firm {
                     let pool = slot.pool_mut(backing);
                     pool.face += face;

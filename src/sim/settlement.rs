@@ -114,7 +114,7 @@ fn collect_and_repay(rep: &mut Replication) -> Vec<u32> {
                     firm.cash_kusd += settled.firm_indemnity;
                     sums.indemnities += settled.firm_indemnity;
                 } else {
-                    firm.dues.slot_mut(t + delay).indemnity += settled.firm_indemnity;
+                    *firm.dues.slot_mut(t + delay).indemnity += settled.firm_indemnity;
                 }
             }
 
@@ -448,8 +448,8 @@ mod tests {
         f.debt_general_kusd += 100.0;
         f.pledged_kusd += pledged;
         let slot = f.dues.slot_mut(due);
-        slot.loan_owed += 100.0;
-        slot.loan_pledged += pledged;
+        *slot.loan_owed += 100.0;
+        *slot.loan_pledged += pledged;
         if due == rep.t {
             rep.month[firm].due_general += 100.0;
             rep.month[firm].due_pledged += pledged;
@@ -526,17 +526,17 @@ mod tests {
         ));
         rep.banks[0].book_loan(39.0, 7.8, true);
         rep.firms[0].debt_kusd += 40.0;
-        let slot = rep.firms[0].dues.slot_mut(6);
-        slot.face = 60.0;
-        slot.good = 50.0;
+        let mut slot = rep.firms[0].dues.slot_mut(6);
+        *slot.face = 60.0;
+        *slot.good = 50.0;
         *slot.pool_mut(Backing::Lc) = crate::model::firm::Pool {
             face: 60.0,
             good: 50.0,
             owed: 40.0,
         };
         let later = rep.firms[0].dues.slot_mut(8);
-        later.face = 25.0;
-        later.good = 20.0;
+        *later.face = 25.0;
+        *later.good = 20.0;
         let equity = rep.banks[0].equity;
 
         settle_receivables_and_loans(&mut rep);
@@ -564,8 +564,8 @@ mod tests {
         rep.firms[1].fixed_assets_kusd = 100.0;
         lend(&mut rep, 1, 5, 60.0);
         let slot = rep.firms[1].dues.slot_mut(5);
-        slot.face = 120.0;
-        slot.good = 120.0;
+        *slot.face = 120.0;
+        *slot.good = 120.0;
         let equity = rep.banks[0].equity;
 
         settle_receivables_and_loans(&mut rep);
@@ -597,9 +597,9 @@ mod tests {
         ));
         rep.banks[0].book_loan(78.0, 20.0, true);
         rep.firms[0].debt_kusd = 80.0;
-        let slot = rep.firms[0].dues.slot_mut(5);
-        slot.face = 100.0;
-        slot.good = 60.0;
+        let mut slot = rep.firms[0].dues.slot_mut(5);
+        *slot.face = 100.0;
+        *slot.good = 60.0;
         *slot.pool_mut(Backing::Insured) = crate::model::firm::Pool {
             face: 100.0,
             good: 60.0,
@@ -645,9 +645,9 @@ mod tests {
                 .push(test_loan(ProductKind::Factoring, 0, 5, [39.0, 40.0, 39.0], 0.0));
             rep.banks[0].book_loan(39.0, 39.0, true);
             rep.firms[0].debt_kusd = 40.0;
-            let slot = rep.firms[0].dues.slot_mut(5);
-            slot.face = 50.0;
-            slot.good = 30.0;
+            let mut slot = rep.firms[0].dues.slot_mut(5);
+            *slot.face = 50.0;
+            *slot.good = 30.0;
             *slot.pool_mut(Backing::Open) = crate::model::firm::Pool {
                 face: 50.0,
                 good: 30.0,
