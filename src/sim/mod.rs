@@ -10,6 +10,7 @@ pub mod government;
 pub mod ledger;
 pub mod month;
 pub mod orders;
+pub mod pages;
 pub mod parallel;
 pub mod population;
 pub mod production;

@@ -6,6 +6,7 @@ use crate::model::government::GovernmentState;
 use crate::model::{Bank, Firm, Groups, SizeClass, World};
 use crate::scenario::Scenario;
 
+use super::pages::vec_on_huge_pages;
 use super::rng::{Draw, Purpose, Rng, Streams};
 use super::state::{FirmMonth, Replication, Setup};
 
@@ -132,12 +133,21 @@ impl<'a> Replication<'a> {
         let streams = Streams::new(s.simulation.seed, replication);
         let world = World::initial(s);
         let n = s.simulation.firms as usize;
-        let mut firms: Vec<Firm> = (0..n)
-            .map(|i| {
-                let mut rng = streams.rng(0, i as u64, Purpose::Population);
-                new_firm(s, &setup, &world, &mut rng, Birth::Initial)
-            })
-            .collect();
+        // Room for the largest population of the run (see `enter_firms`),
+        // so the vectors never move off their huge pages.
+        let months = s.simulation.burn_in_months + s.simulation.months;
+        let growth = powf(
+            1.0 + s.firms.demography.population_growth_annual,
+            months as f64 / 12.0,
+        );
+        let room = n.max((n as f64 * growth).round() as usize) + 1;
+        let mut firms: Vec<Firm> = vec_on_huge_pages(room);
+        firms.extend((0..n).map(|i| {
+            let mut rng = streams.rng(0, i as u64, Purpose::Population);
+            new_firm(s, &setup, &world, &mut rng, Birth::Initial)
+        }));
+        let mut month: Vec<FirmMonth> = vec_on_huge_pages(room);
+        month.resize(n, FirmMonth::default());
         let mut groups = Groups::default();
         let mut rng = streams.rng(0, 0, Purpose::Groups);
         for (i, firm) in firms.iter_mut().enumerate() {
@@ -169,10 +179,11 @@ impl<'a> Replication<'a> {
             t: 0,
             world,
             initial_fx,
-            month: vec![FirmMonth::default(); n],
+            month,
             firms,
             banks,
-            loans: Vec::new(),
+            // Loans are read in the order of their firms at settlement.
+            loans: vec_on_huge_pages(n),
             groups,
             tally: Default::default(),
             ledger: Default::default(),
