@@ -342,11 +342,31 @@ impl Store {
     /// (bad input) if the directory holds another run, else keeps its
     /// cells. Otherwise starts afresh: removes the old cells and calls
     /// `stale` to remove an earlier run's result files.
-    pub fn open(out: &Path, manifest: Manifest, resume: bool, stale: impl FnOnce() -> Result<()>) -> Result<Store> {
-        fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
-        output::remove_temporaries(out)?;
+    ///
+    /// `--resume` where no manifest is but `finished` (a file only a
+    /// complete run writes, such as `summary.json`) is, is refused: the
+    /// directory holds finished results, not an interrupted run, and they
+    /// are not overwritten.
+    pub fn open(
+        out: &Path,
+        manifest: Manifest,
+        resume: bool,
+        finished: &str,
+        stale: impl FnOnce() -> Result<()>,
+    ) -> Result<Store> {
         let dir = out.join(DIR);
         let path = dir.join(MANIFEST);
+        if resume && !path.is_file() && out.join(finished).is_file() {
+            return Err(Error::input(
+                out.display().to_string(),
+                format!(
+                    "nothing to resume: the directory holds finished results ({finished}) and no {DIR}/{MANIFEST}; \
+                     run without --resume to run again"
+                ),
+            ));
+        }
+        fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        output::remove_temporaries(out)?;
         let mut done = BTreeSet::new();
         if resume && path.is_file() {
             let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;

@@ -323,7 +323,7 @@ fn interrupted(store: &Store, total: usize, unit: &str) -> Error {
 pub fn run_scenario(s: &Scenario, out: &Path, options: &Options) -> Result<RunReport> {
     let started = Instant::now();
     let manifest = run_manifest("run", std::slice::from_ref(&s.name), std::slice::from_ref(s));
-    let store = Store::open(out, manifest, options.resume, || {
+    let store = Store::open(out, manifest, options.resume, "summary.json", || {
         output::remove_results(out, &output::RUN_FILES)
     })?;
     let resumed = store.resumed;
@@ -538,7 +538,7 @@ pub fn run_comparison(scenarios: &[Scenario], out: &Path, options: &Options) -> 
     }
     let manifest = run_manifest("compare", &names, &run);
     let total = manifest.cells_total;
-    let store = Store::open(out, manifest, options.resume, || {
+    let store = Store::open(out, manifest, options.resume, "comparison.csv", || {
         output::remove_results(out, &["comparison.csv", "report.html", "report.md"])?;
         names
             .iter()
@@ -697,7 +697,7 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path, options: &SweepOptions) -> Re
         .map(|(_, &c)| c)
         .collect();
     let manifest = sweep_manifest(sweep, options.shard);
-    let store = Store::open(out, manifest, options.run.resume, || {
+    let store = Store::open(out, manifest, options.run.resume, "sweep.csv", || {
         output::remove_results(out, &SWEEP_FILES)
     })?;
     let resumed = store.resumed;
