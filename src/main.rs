@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -107,11 +107,13 @@ enum Command {
     Sweep(SweepArgs),
     /// Join the output directories of a sharded sweep (`sweep --shard`) and
     /// write the files the unsharded sweep writes, byte for byte.
-    #[command(after_help = "Examples:\n  tradefin merge shards/1 shards/2 shards/3 shards/4 --out results/my_sweep\n  \
+    #[command(
+        after_help = "Examples:\n  tradefin merge shards/1 shards/2 shards/3 shards/4 --out results/my_sweep\n  \
         tradefin merge shards/*\n\n\
         Every shard must be complete and from the same sweep, scenario and tradefin version,\n\
         and every point-replication must be present exactly once; otherwise merge names\n\
-        what is wrong and exits with 2. The shard directories are left as they are.")]
+        what is wrong and exits with 2. The shard directories are left as they are."
+    )]
     Merge(MergeArgs),
 }
 
@@ -266,8 +268,9 @@ struct RunArgs {
     profile: bool,
 }
 
-/// The signal that asked the work to stop (0: none yet).
-static SIGNAL: AtomicUsize = AtomicUsize::new(0);
+/// The signal that asked the work to stop (0: none yet), set by the
+/// handlers `cancel_on_signals` installs.
+static SIGNAL: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -282,13 +285,17 @@ fn main() -> ExitCode {
             if library_error(tradefin::Error::is_interrupted) {
                 eprintln!("to resume: {}", resume_command());
                 // 128 + the signal's number, as a shell reports it.
-                let code = match SIGNAL.load(Ordering::SeqCst) {
+                let code = match SIGNAL.get().map_or(0, |s| s.load(Ordering::SeqCst)) {
                     0 => 130,
                     n => 128 + n.min(127) as u8,
                 };
                 return ExitCode::from(code);
             }
-            ExitCode::from(if library_error(tradefin::Error::is_input) { 2 } else { 1 })
+            ExitCode::from(if library_error(tradefin::Error::is_input) {
+                2
+            } else {
+                1
+            })
         }
     }
 }
@@ -300,21 +307,13 @@ fn cancel_on_signals() -> anyhow::Result<Cancel> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     use signal_hook::flag;
     let stop = Arc::new(AtomicBool::new(false));
-    let which = Arc::new(AtomicUsize::new(0));
+    let which = Arc::clone(SIGNAL.get_or_init(|| Arc::new(AtomicUsize::new(0))));
     for (signal, code) in [(SIGINT, 130), (SIGTERM, 143)] {
         // Registered first, so it sees the flag as the previous signal left it.
         flag::register_conditional_shutdown(signal, code, Arc::clone(&stop))?;
         flag::register_usize(signal, Arc::clone(&which), signal as usize)?;
         flag::register(signal, Arc::clone(&stop))?;
     }
-    // The handlers may only store; main reads the signal when the library
-    // returns, through this watcher.
-    std::thread::spawn(move || {
-        while which.load(Ordering::SeqCst) == 0 {
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        SIGNAL.store(which.load(Ordering::SeqCst), Ordering::SeqCst);
-    });
     Ok(Cancel::from_flag(stop))
 }
 
@@ -326,8 +325,7 @@ fn resume_command() -> String {
     }
     let quote = |w: &str| {
         if !w.is_empty()
-            && w
-                .chars()
+            && w.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%[]".contains(c))
         {
             w.to_string()
@@ -407,7 +405,11 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let report = tradefin::experiment::run_scenario(&resolved, &out, &options)
         .with_context(|| format!("running scenario '{}'", resolved.name))?;
     if report.resumed > 0 {
-        emit(&format!("resumed: {} replications read back from {}\n", report.resumed, out.display()));
+        emit(&format!(
+            "resumed: {} replications read back from {}\n",
+            report.resumed,
+            out.display()
+        ));
     }
     emit(&report.console_summary());
     emit(&format!("wrote {}\n", out.display()));
@@ -476,7 +478,11 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let report =
         tradefin::experiment::run_comparison(&scenarios, &out, &options).context("running the comparison")?;
     if report.resumed > 0 {
-        emit(&format!("resumed: {} replications read back from {}\n", report.resumed, out.display()));
+        emit(&format!(
+            "resumed: {} replications read back from {}\n",
+            report.resumed,
+            out.display()
+        ));
     }
     emit(&report.console_table());
     emit(&format!("wrote {}\n", out.display()));
@@ -493,7 +499,9 @@ fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             args.size.shorthands()[1],
         ],
     )?;
-    let shard = Shard::resolve(args.shard.as_deref(), args.shards, |name| std::env::var(name).ok())?;
+    let shard = Shard::resolve(args.shard.as_deref(), args.shards, |name| {
+        std::env::var(name).ok()
+    })?;
     let sweep = tradefin::experiment::sweep::load(&args.sweep, &overrides)?;
     let out = args
         .out

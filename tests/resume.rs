@@ -55,7 +55,10 @@ fn wait_for_cells(child: &mut Child, out: &Path, n: usize) {
             child.try_wait().unwrap().is_none(),
             "tradefin ended before {n} cells were written"
         );
-        assert!(started.elapsed() < Duration::from_secs(120), "no cell after 120 s");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no cell after 120 s"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -89,7 +92,13 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 /// The same files with the same bytes.
 fn assert_same_tree(expected: &Path, actual: &Path) {
     let (a, b) = (files(expected), files(actual));
-    assert_eq!(a, b, "{} and {} hold other files", expected.display(), actual.display());
+    assert_eq!(
+        a,
+        b,
+        "{} and {} hold other files",
+        expected.display(),
+        actual.display()
+    );
     for file in a {
         assert!(
             fs::read(expected.join(&file)).unwrap() == fs::read(actual.join(&file)).unwrap(),
@@ -156,7 +165,10 @@ fn ctrl_c_then_resume_gives_the_uninterrupted_bytes() {
     let refused = tradefin(d, &other);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cannot resume") && stderr.contains("simulation.seed"), "{stderr}");
+    assert!(
+        stderr.contains("cannot resume") && stderr.contains("simulation.seed"),
+        "{stderr}"
+    );
     assert_eq!(cells(&d.join("cut")), kept);
 
     let mut resume = with_out(&RUN, "cut");
@@ -164,7 +176,10 @@ fn ctrl_c_then_resume_gives_the_uninterrupted_bytes() {
     let resumed = tradefin(d, &resume);
     assert_success(&resumed);
     let stdout = String::from_utf8_lossy(&resumed.stdout);
-    assert!(stdout.contains(&format!("resumed: {kept} replications")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("resumed: {kept} replications")),
+        "{stdout}"
+    );
     assert_same_tree(&d.join("whole"), &d.join("cut"));
 }
 
@@ -196,7 +211,10 @@ fn sigterm_then_resume_a_sweep() {
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(143), "{stderr}");
-    assert!(stderr.contains("point-replications are kept") && stderr.contains("--resume"), "{stderr}");
+    assert!(
+        stderr.contains("point-replications are kept") && stderr.contains("--resume"),
+        "{stderr}"
+    );
     let manifest = fs::read_to_string(d.join("cut/cells/manifest.json")).unwrap();
     assert!(manifest.contains("\"complete\": false"), "{manifest}");
     assert!(!d.join("cut/sweep.csv").exists());
@@ -312,16 +330,33 @@ fn a_full_disk_exits_1_without_a_partial_file() {
     }
     let output = tradefin(
         &mount,
-        &["run", "baseline", "--firms", "200", "--months", "6", "--replications", "2", "--out", "r"],
+        &[
+            "run",
+            "baseline",
+            "--firms",
+            "200",
+            "--months",
+            "6",
+            "--replications",
+            "2",
+            "--out",
+            "r",
+        ],
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     let listing = files(&mount.join("r"));
     assert_no_partial_file(&mount.join("r"));
     let _ = Command::new("umount").arg(&mount).status();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("No space left on device") && stderr.contains("r/"), "{stderr}");
+    assert!(
+        stderr.contains("No space left on device") && stderr.contains("r/"),
+        "{stderr}"
+    );
     for file in listing {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(!(name.starts_with('.') && name.ends_with(".tmp")), "{name} left behind");
+        assert!(
+            !(name.starts_with('.') && name.ends_with(".tmp")),
+            "{name} left behind"
+        );
     }
 }

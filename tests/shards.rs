@@ -62,7 +62,13 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 
 fn assert_same_tree(expected: &Path, actual: &Path) {
     let (a, b) = (files(expected), files(actual));
-    assert_eq!(a, b, "{} and {} hold other files", expected.display(), actual.display());
+    assert_eq!(
+        a,
+        b,
+        "{} and {} hold other files",
+        expected.display(),
+        actual.display()
+    );
     for file in a {
         assert!(
             fs::read(expected.join(&file)).unwrap() == fs::read(actual.join(&file)).unwrap(),
@@ -203,20 +209,33 @@ fn a_bad_merge_names_the_cells_and_exits_2() {
     );
     // A cell deleted from a shard.
     fs::remove_file(d.join("s/2/cells/p00002-r00001.cell")).unwrap();
-    refused(&["s/1", "s/2", "s/3"], &["1 cells missing", "point 2 replication 1"]);
+    refused(
+        &["s/1", "s/2", "s/3"],
+        &["1 cells missing", "point 2 replication 1"],
+    );
     // A shard of another size of the same sweep.
     let mut other = sweep_args("other", &["--shard", "1/3"]);
     other[5] = "4";
     assert_success(&tradefin(d, &other));
     refused(
         &["s/1", "other"],
-        &["other: does not belong to the same sweep as s/1", "simulation.replications"],
+        &[
+            "other: does not belong to the same sweep as s/1",
+            "simulation.replications",
+        ],
     );
     // An interrupted shard, and a directory that is no shard.
     let manifest = d.join("s/3/cells/manifest.json");
     let text = fs::read_to_string(&manifest).unwrap();
-    fs::write(&manifest, text.replace("\"complete\": true", "\"complete\": false")).unwrap();
-    refused(&["s/1", "s/2", "s/3"], &["s/3: shard 3/3 is incomplete", "--resume"]);
+    fs::write(
+        &manifest,
+        text.replace("\"complete\": true", "\"complete\": false"),
+    )
+    .unwrap();
+    refused(
+        &["s/1", "s/2", "s/3"],
+        &["s/3: shard 3/3 is incomplete", "--resume"],
+    );
     refused(&["s/1", "nowhere"], &["nowhere: no readable cells/manifest.json"]);
 }
 
@@ -226,7 +245,11 @@ fn bad_shards_exit_2() {
     let d = dir.path();
     fs::write(d.join("lhs.json"), SWEEP).unwrap();
     for (extra, env, expect) in [
-        (vec!["--shard", "0/4"], vec![], "--shard: 0/4: shard 0 is out of range"),
+        (
+            vec!["--shard", "0/4"],
+            vec![],
+            "--shard: 0/4: shard 0 is out of range",
+        ),
         (vec!["--shard", "5/4"], vec![], "shard 5 is out of range"),
         (vec!["--shard", "two"], vec![], "expected I/N"),
         (vec!["--shards", "4"], vec![], "needs JOB_COMPLETION_INDEX"),

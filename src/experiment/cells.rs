@@ -172,7 +172,8 @@ impl Shard {
                 count,
             }));
         }
-        let (Some(id), Some(count)) = (number("SLURM_ARRAY_TASK_ID")?, number("SLURM_ARRAY_TASK_COUNT")?) else {
+        let (Some(id), Some(count)) = (number("SLURM_ARRAY_TASK_ID")?, number("SLURM_ARRAY_TASK_COUNT")?)
+        else {
             return Ok(None);
         };
         let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
@@ -251,14 +252,21 @@ impl Manifest {
     pub fn differences(&self, now: &Manifest) -> Vec<String> {
         let mut out = Vec::new();
         if self.tradefin != now.tradefin {
-            out.push(format!("tradefin version: {} there, {} now", self.tradefin, now.tradefin));
+            out.push(format!(
+                "tradefin version: {} there, {} now",
+                self.tradefin, now.tradefin
+            ));
         }
         if self.command != now.command {
             out.push(format!("command: {} there, {} now", self.command, now.command));
         }
         if self.shard != now.shard {
             let show = |s: Option<Shard>| s.map_or_else(|| "none".to_string(), |s| s.to_string());
-            out.push(format!("shard: {} there, {} now", show(self.shard), show(now.shard)));
+            out.push(format!(
+                "shard: {} there, {} now",
+                show(self.shard),
+                show(now.shard)
+            ));
         }
         let names = |m: &Manifest| m.scenarios.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
         if self.sweep.is_none() && names(self) != names(now) {
@@ -371,7 +379,10 @@ impl Store {
         if resume && path.is_file() {
             let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
             let there: Manifest = serde_json::from_str(&text).map_err(|e| {
-                Error::input(path.display().to_string(), format!("not a tradefin manifest: {e}"))
+                Error::input(
+                    path.display().to_string(),
+                    format!("not a tradefin manifest: {e}"),
+                )
             })?;
             let differences = there.differences(&manifest);
             if !differences.is_empty() {
@@ -457,8 +468,12 @@ pub fn read_manifest(out: &Path) -> Result<Manifest> {
             format!("no readable {DIR}/{MANIFEST} ({e}): not the output of `tradefin sweep --shard`"),
         )
     })?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::input(path.display().to_string(), format!("not a tradefin manifest: {e}")))
+    serde_json::from_str(&text).map_err(|e| {
+        Error::input(
+            path.display().to_string(),
+            format!("not a tradefin manifest: {e}"),
+        )
+    })
 }
 
 /// A float in Rust's shortest round-trip notation (`{:?}`: `0.1`, `1e300`,
@@ -490,7 +505,9 @@ pub fn decode_value(text: &str) -> Option<Value> {
     match tag {
         "u" => rest.parse::<u64>().ok().map(Value::from),
         "i" => rest.parse::<i64>().ok().map(Value::from),
-        "f" => parse_float(rest).and_then(serde_json::Number::from_f64).map(Value::Number),
+        "f" => parse_float(rest)
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
         "j" => serde_json::from_str(rest).ok(),
         _ => None,
     }
@@ -500,7 +517,10 @@ pub fn decode_value(text: &str) -> Option<Value> {
 /// `ReplicationResult` holds: each distinct name is stored once.
 fn intern(name: &str) -> &'static str {
     static NAMES: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
-    let mut names = NAMES.get_or_init(|| Mutex::new(Vec::new())).lock().expect("names lock");
+    let mut names = NAMES
+        .get_or_init(|| Mutex::new(Vec::new()))
+        .lock()
+        .expect("names lock");
     if let Some(n) = names.iter().find(|n| **n == name) {
         return n;
     }
@@ -553,7 +573,11 @@ fn corrupt(path: &Path, line: usize, what: &str) -> Error {
 
 pub fn decode_replication(path: &Path, text: &str) -> Result<ReplicationResult> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let mut next = |what: &str| lines.next().ok_or_else(|| corrupt(path, 0, &format!("missing {what}")));
+    let mut next = |what: &str| {
+        lines
+            .next()
+            .ok_or_else(|| corrupt(path, 0, &format!("missing {what}")))
+    };
     let (n, header) = next("header")?;
     if header != REPLICATION_FORMAT {
         return Err(corrupt(path, n, "not a replication cell"));
@@ -618,7 +642,12 @@ pub fn encode_sweep_cell(point: usize, r: u32, names: &[String], values: &[Optio
 }
 
 /// Reads a sweep cell written for `point` and `r`: names and values.
-pub fn decode_sweep_cell(path: &Path, text: &str, point: usize, r: u32) -> Result<(Vec<String>, Vec<Option<f64>>)> {
+pub fn decode_sweep_cell(
+    path: &Path,
+    text: &str,
+    point: usize,
+    r: u32,
+) -> Result<(Vec<String>, Vec<Option<f64>>)> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let expect = |line: Option<(usize, &str)>, want: &str| -> Result<()> {
         match line {
@@ -633,7 +662,9 @@ pub fn decode_sweep_cell(path: &Path, text: &str, point: usize, r: u32) -> Resul
     let mut names = Vec::new();
     let mut values = Vec::new();
     for (n, line) in lines {
-        let (name, value) = line.split_once(' ').ok_or_else(|| corrupt(path, n, "expected `metric value`"))?;
+        let (name, value) = line
+            .split_once(' ')
+            .ok_or_else(|| corrupt(path, n, "expected `metric value`"))?;
         names.push(name.to_string());
         values.push(match value {
             "-" => None,
@@ -677,7 +708,9 @@ mod tests {
         // A pseudo-random sweep of bit patterns.
         let mut bits = 0x9e37_79b9_7f4a_7c15u64;
         for _ in 0..100_000 {
-            bits = bits.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            bits = bits
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             let x = f64::from_bits(bits);
             if x.is_finite() {
                 assert_eq!(parse_float(&float(x)).unwrap().to_bits(), bits);
@@ -710,7 +743,10 @@ mod tests {
             names: vec!["exports", "approval_rate_sme"],
             months: vec![MonthRecord {
                 date: YearMonth::parse("2006-01").unwrap(),
-                values: vec![metrics::Value::level(1.0 / 3.0), metrics::Value::annualised(0.1, 0.0)],
+                values: vec![
+                    metrics::Value::level(1.0 / 3.0),
+                    metrics::Value::annualised(0.1, 0.0),
+                ],
             }],
             size_tail_exponent: Some(1.234_567_890_123_456_7),
             profile: Profile::default(),

@@ -331,7 +331,11 @@ pub fn run_scenario(s: &Scenario, out: &Path, options: &Options) -> Result<RunRe
     if !complete {
         output::write_incomplete_run(out, s, &Summary::new(&results))?;
         store.write_manifest(false)?;
-        return Err(interrupted(&store, s.simulation.replications as usize, "replications"));
+        return Err(interrupted(
+            &store,
+            s.simulation.replications as usize,
+            "replications",
+        ));
     }
     let summary = Summary::new(&results);
     output::write_run(out, s, &results, &summary)?;
@@ -721,17 +725,20 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path, options: &SweepOptions) -> Re
         }
         let finished = batch
             .par_iter()
-            .map(|&(p, r)| match run_replication_cancellable(&sweep.points[p].1, r, cancel) {
-                Ok(result) => {
-                    let summary = Summary::new(&[result]);
-                    let bytes = cells::encode_sweep_cell(p + 1, r, &summary.names, &summary.per_replication[0]);
-                    store.put(&cells::sweep_cell(p + 1, r), &bytes)?;
-                    bar.inc(1);
-                    Ok(1u64)
-                }
-                Err(e) if e.is_interrupted() => Ok(0),
-                Err(e) => Err(e),
-            })
+            .map(
+                |&(p, r)| match run_replication_cancellable(&sweep.points[p].1, r, cancel) {
+                    Ok(result) => {
+                        let summary = Summary::new(&[result]);
+                        let bytes =
+                            cells::encode_sweep_cell(p + 1, r, &summary.names, &summary.per_replication[0]);
+                        store.put(&cells::sweep_cell(p + 1, r), &bytes)?;
+                        bar.inc(1);
+                        Ok(1u64)
+                    }
+                    Err(e) if e.is_interrupted() => Ok(0),
+                    Err(e) => Err(e),
+                },
+            )
             .collect::<Result<Vec<u64>>>()?;
         for (&(p, _), done) in batch.iter().zip(finished) {
             let s = &sweep.points[p].1.simulation;
@@ -850,7 +857,10 @@ fn write_sweep_files(
 /// cells at fault.
 pub fn merge_shards(dirs: &[PathBuf], out: &Path) -> Result<SweepReport> {
     let started = Instant::now();
-    let manifests: Vec<Manifest> = dirs.iter().map(|d| cells::read_manifest(d)).collect::<Result<_>>()?;
+    let manifests: Vec<Manifest> = dirs
+        .iter()
+        .map(|d| cells::read_manifest(d))
+        .collect::<Result<_>>()?;
     let first = &manifests[0];
     let source = |i: usize| dirs[i].display().to_string();
     for (i, m) in manifests.iter().enumerate() {
@@ -910,7 +920,10 @@ pub fn merge_shards(dirs: &[PathBuf], out: &Path) -> Result<SweepReport> {
         }
     }
     let name_of = |k: usize| format!("point {} replication {}", all[k].0 + 1, all[k].1);
-    let missing: Vec<String> = (0..all.len()).filter(|&k| holder[k].is_empty()).map(name_of).collect();
+    let missing: Vec<String> = (0..all.len())
+        .filter(|&k| holder[k].is_empty())
+        .map(name_of)
+        .collect();
     let twice: Vec<String> = (0..all.len())
         .filter(|&k| holder[k].len() > 1)
         .map(|k| {
@@ -924,13 +937,20 @@ pub fn merge_shards(dirs: &[PathBuf], out: &Path) -> Result<SweepReport> {
         format!(
             "{}{}",
             shown.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         )
     };
     let mut problems = Vec::new();
     if !missing.is_empty() {
         let count = first.shard.map_or(0, |s| s.count);
-        let mut have: Vec<u32> = manifests.iter().filter_map(|m| m.shard.map(|s| s.index)).collect();
+        let mut have: Vec<u32> = manifests
+            .iter()
+            .filter_map(|m| m.shard.map(|s| s.index))
+            .collect();
         have.sort_unstable();
         let absent: Vec<String> = (1..=count)
             .filter(|i| !have.contains(i))
@@ -941,7 +961,11 @@ pub fn merge_shards(dirs: &[PathBuf], out: &Path) -> Result<SweepReport> {
         } else {
             format!(" (shard {} not given)", absent.join(", "))
         };
-        problems.push(format!("{} cells missing{shards}: {}", missing.len(), list(&missing)));
+        problems.push(format!(
+            "{} cells missing{shards}: {}",
+            missing.len(),
+            list(&missing)
+        ));
     }
     if !twice.is_empty() {
         problems.push(format!("{} cells present twice: {}", twice.len(), list(&twice)));

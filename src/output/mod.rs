@@ -410,7 +410,9 @@ impl StreamedCsv {
         let Some(writer) = self.writer.as_mut() else {
             return Ok(());
         };
-        writer.write_record(row).map_err(|e| Error::io(&self.path, csv_io(e)))
+        writer
+            .write_record(row)
+            .map_err(|e| Error::io(&self.path, csv_io(e)))
     }
 
     pub fn finish(mut self) -> Result<()> {
@@ -524,4 +526,81 @@ pub fn write_incomplete_run(out: &Path, s: &Scenario, summary: &Summary) -> Resu
     fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     write_atomic(&out.join("scenario.json"), &scenario_json(s))?;
     write_atomic(&out.join("summary.json"), &summary_json(&s.name, summary, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full disk: the temporary is a link to /dev/full, where every
+    /// write fails with ENOSPC. The error names the file asked for, and
+    /// neither it nor the temporary is left.
+    #[test]
+    fn a_full_disk_leaves_no_file_under_the_final_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.csv");
+        std::os::unix::fs::symlink("/dev/full", dir.path().join(".summary.csv.tmp")).unwrap();
+        let e = write_atomic(&path, b"metric,mean\n").unwrap_err();
+        let message = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+        assert!(
+            message.contains("summary.csv") && message.contains("No space left"),
+            "{message}"
+        );
+        assert!(!path.exists());
+        assert!(!dir.path().join(".summary.csv.tmp").exists());
+
+        let path = dir.path().join("sweep.csv");
+        std::os::unix::fs::symlink("/dev/full", dir.path().join(".sweep.csv.tmp")).unwrap();
+        let mut w = StreamedCsv::create(&path).unwrap();
+        let row = vec!["x".repeat(100); 10];
+        let mut failed = None;
+        for _ in 0..1000 {
+            if let Err(e) = w.write(&row) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = match failed {
+            Some(e) => e,
+            None => w.finish().unwrap_err(),
+        };
+        assert!(e.to_string().contains("sweep.csv"), "{e}");
+        assert!(!path.exists());
+    }
+
+    /// A streamed file dropped before `finish` (an error elsewhere, a
+    /// cancelled sweep) leaves no temporary.
+    #[test]
+    fn an_unfinished_streamed_file_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.csv");
+        let mut w = StreamedCsv::create(&path).unwrap();
+        w.write(&["a".to_string()]).unwrap();
+        drop(w);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn temporaries_are_removed_and_results_alone_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("charts")).unwrap();
+        for f in [
+            ".a.tmp",
+            "charts/.b.svg.tmp",
+            "keep.txt",
+            "summary.csv",
+            "charts/x.svg",
+        ] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        assert_eq!(remove_temporaries(d).unwrap(), 2);
+        remove_results(d, &RUN_FILES).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["keep.txt"]);
+    }
 }

@@ -67,7 +67,9 @@ pub fn run_replication_cancellable(s: &Scenario, r: u32, cancel: &Cancel) -> Res
     let mut profile = Profile::default();
     for t in 0..total {
         if cancel.is_requested() {
-            return Err(Error::Interrupted(format!("replication {r} stopped before month {t}")));
+            return Err(Error::Interrupted(format!(
+                "replication {r} stopped before month {t}"
+            )));
         }
         let measured = month::step_profiled(&mut rep, &mut profile);
         if t >= burn_in {
