@@ -542,6 +542,8 @@ pub fn sweep_cell(point: usize, r: u32) -> String {
 
 const REPLICATION_FORMAT: &str = "tradefin-replication 1";
 const SWEEP_FORMAT: &str = "tradefin-sweep-cell 1";
+/// The last line of a cell: a cell without it was cut short.
+const END: &str = "end\n";
 
 /// A replication as text: its number, size-tail exponent, metric names,
 /// then a line per month with each metric's numerator, denominator and
@@ -561,6 +563,7 @@ pub fn encode_replication(r: &ReplicationResult) -> Vec<u8> {
         }
         out.push('\n');
     }
+    out.push_str(END);
     out.into_bytes()
 }
 
@@ -572,6 +575,9 @@ fn corrupt(path: &Path, line: usize, what: &str) -> Error {
 }
 
 pub fn decode_replication(path: &Path, text: &str) -> Result<ReplicationResult> {
+    let text = text
+        .strip_suffix(END)
+        .ok_or_else(|| corrupt(path, text.lines().count(), "cut short (no `end` line)"))?;
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let mut next = |what: &str| {
         lines
@@ -638,6 +644,7 @@ pub fn encode_sweep_cell(point: usize, r: u32, names: &[String], values: &[Optio
     for (name, v) in names.iter().zip(values) {
         let _ = writeln!(out, "{name} {}", v.map_or_else(|| "-".to_string(), float));
     }
+    out.push_str(END);
     out.into_bytes()
 }
 
@@ -648,6 +655,9 @@ pub fn decode_sweep_cell(
     point: usize,
     r: u32,
 ) -> Result<(Vec<String>, Vec<Option<f64>>)> {
+    let text = text
+        .strip_suffix(END)
+        .ok_or_else(|| corrupt(path, text.lines().count(), "cut short (no `end` line)"))?;
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let expect = |line: Option<(usize, &str)>, want: &str| -> Result<()> {
         match line {
@@ -772,6 +782,7 @@ mod tests {
         let (n, v) = decode_sweep_cell(Path::new("c"), &text, 3, 1).unwrap();
         assert_eq!((n, v), (names, values));
         assert!(decode_sweep_cell(Path::new("c"), &text, 3, 2).is_err());
+        assert!(decode_sweep_cell(Path::new("c"), &text[..text.len() - 4], 3, 1).is_err());
     }
 
     #[test]
