@@ -25,6 +25,10 @@ pub enum Error {
     /// parameter combination); the message names replication, month and agent.
     #[error("{0}")]
     Runtime(String),
+    /// The work was cancelled (Ctrl-C, SIGTERM). The message says what was
+    /// kept on disk; `--resume` continues from there.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
 }
 
 impl Error {
@@ -45,6 +49,11 @@ impl Error {
     /// True for errors the user fixes by changing the input (exit code 2).
     pub fn is_input(&self) -> bool {
         matches!(self, Error::Input { .. })
+    }
+
+    /// True when the work stopped because it was cancelled.
+    pub fn is_interrupted(&self) -> bool {
+        matches!(self, Error::Interrupted(_))
     }
 }
 

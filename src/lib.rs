@@ -7,9 +7,11 @@
 //! `metrics` records it, `experiment` replicates and summarises, `output`
 //! writes files.
 
+pub mod cancel;
 pub mod error;
 pub mod scenario;
 
+pub use cancel::Cancel;
 pub use error::{Error, Result};
 pub mod experiment;
 pub mod math;

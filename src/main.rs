@@ -1,12 +1,18 @@
 //! The `tradefin` command line: parse arguments, call the library, print
-//! errors once. Exit codes: 0 ok, 1 failure at run time, 2 bad input.
+//! errors once. Exit codes: 0 ok, 1 failure at run time, 2 bad input,
+//! 130 interrupted by Ctrl-C (SIGINT), 143 by SIGTERM.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use tradefin::Cancel;
+use tradefin::experiment::cells::Shard;
+use tradefin::experiment::{Options, SweepOptions};
 use tradefin::scenario::{self, Override};
 
 #[derive(Parser)]
@@ -21,17 +27,26 @@ use tradefin::scenario::{self, Override};
         (see `tradefin scenarios`).\n\
         Every simulating command writes CSV and JSON files and a report \
         (report.html, report.md, charts/*.svg) into its output directory; \
-        docs/OUTPUT.md describes them and docs/TUTORIAL.md is a guided tour.",
+        docs/OUTPUT.md describes them and docs/TUTORIAL.md is a guided tour.\n\n\
+        Ctrl-C or SIGTERM stops a run, comparison or sweep within a month of \
+        simulation, keeps every finished replication and prints the command \
+        that resumes it (--resume). Exit codes: 0 ok, 1 failure at run time, \
+        2 bad input, 130/143 interrupted.",
+    args_conflicts_with_subcommands = true,
     after_help = "Examples:\n  tradefin\n  \
         tradefin run baseline --replications 8\n  \
         tradefin run baseline --set banks.search_breadth=3 --out results/h3\n  \
         tradefin compare baseline credit_guarantee exim_support\n  \
         tradefin sweep guarantee_coverage --firms 2000\n  \
-        tradefin check my_policy.json"
+        tradefin check my_policy.json\n  \
+        tradefin --resume   (finish an interrupted showcase)"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Showcase: continue an interrupted showcase in results/showcase/.
+    #[arg(long)]
+    resume: bool,
 }
 
 #[derive(Subcommand)]
@@ -39,6 +54,7 @@ enum Command {
     /// Run one scenario over several replications and write its results.
     #[command(after_help = "Examples:\n  tradefin run baseline\n  \
         tradefin run my_policy.json --replications 20 --seed 7\n  \
+        tradefin run my_policy.json --replications 20 --seed 7 --resume   (after Ctrl-C)\n  \
         tradefin run baseline --set world.foreign_demand.trend_annual=0.05 --out results/slow")]
     Run(RunArgs),
     /// Validate a scenario and print it fully resolved (defaults, extends, --set).
@@ -65,7 +81,8 @@ enum Command {
     #[command(
         after_help = "Examples:\n  tradefin compare baseline credit_guarantee exim_support\n  \
         tradefin compare crisis_2009 crisis_2009_package --replications 20\n  \
-        tradefin compare baseline my_policy.json --firms 2000 --out results/mine\n\n\
+        tradefin compare baseline my_policy.json --firms 2000 --out results/mine\n  \
+        tradefin compare baseline my_policy.json --firms 2000 --out results/mine --resume\n\n\
         --set applies to every scenario, the baseline included. To change one scenario only,\n\
         write a scenario file that extends it (docs/TUTORIAL.md, section 4)."
     )]
@@ -80,8 +97,45 @@ enum Command {
     /// hypercube of parameter values; writes sweep.csv and sweep_summary.csv.
     #[command(after_help = "Examples:\n  tradefin sweep guarantee_coverage\n  \
         tradefin sweep threshold_by_bureau --replications 4\n  \
-        tradefin sweep my_sweep.json --set simulation.firms=2000 --out results/my_sweep")]
+        tradefin sweep my_sweep.json --set simulation.firms=2000 --out results/my_sweep\n  \
+        tradefin sweep my_sweep.json --out results/my_sweep --resume\n  \
+        tradefin sweep my_sweep.json --shard 2/4 --out shards/2   (then tradefin merge shards/*)\n\n\
+        A shard runs cell k (point-major order, from 0) if k mod N = I - 1. Without --shard,\n\
+        I/N come from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (normalised by\n\
+        SLURM_ARRAY_TASK_MIN) when set; --shards N reads I from JOB_COMPLETION_INDEX\n\
+        (Kubernetes Indexed Jobs, from 0). docs/CLUSTER.md has job scripts.")]
     Sweep(SweepArgs),
+    /// Join the output directories of a sharded sweep (`sweep --shard`) and
+    /// write the files the unsharded sweep writes, byte for byte.
+    #[command(
+        after_help = "Examples:\n  tradefin merge shards/1 shards/2 shards/3 shards/4 --out results/my_sweep\n  \
+        tradefin merge shards/*\n\n\
+        Every shard must be complete and from the same sweep, scenario and tradefin version,\n\
+        and every point-replication must be present exactly once; otherwise merge names\n\
+        what is wrong and exits with 2. The shard directories are left as they are."
+    )]
+    Merge(MergeArgs),
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Output directories of the shards (`tradefin sweep --shard I/N --out DIR`).
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Output directory (default: results/<sweep name>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// `--resume`, shared by the commands that write results.
+#[derive(Args)]
+struct ResumeArgs {
+    /// Continue an interrupted run in its --out directory: finished
+    /// replications are read back, not run again, and the files come out
+    /// byte-identical to an uninterrupted run. Refused if the directory
+    /// holds another scenario, seed or size.
+    #[arg(long)]
+    resume: bool,
 }
 
 #[derive(Args)]
@@ -99,6 +153,16 @@ struct SweepArgs {
     /// Output directory (default: results/<sweep name>/).
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    resume: ResumeArgs,
+    /// Run only shard I of N (I from 1 to N) and keep its cells for
+    /// `tradefin merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Number of shards when the shard's index comes from
+    /// JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).
+    #[arg(long, value_name = "N")]
+    shards: Option<u32>,
 }
 
 #[derive(Args)]
@@ -121,6 +185,8 @@ struct CompareArgs {
     /// Output directory (default: results/comparison/).
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    resume: ResumeArgs,
 }
 
 #[derive(Args)]
@@ -195,10 +261,16 @@ struct RunArgs {
     /// Output directory (default: results/<scenario name>/).
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    resume: ResumeArgs,
     /// Print the time spent in each phase of the month to stderr.
     #[arg(long)]
     profile: bool,
 }
+
+/// The signal that asked the work to stop (0: none yet), set by the
+/// handlers `cancel_on_signals` installs.
+static SIGNAL: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -206,20 +278,74 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("tradefin: {err:#}");
-            let bad_input = err.chain().any(|cause| {
-                cause
-                    .downcast_ref::<tradefin::Error>()
-                    .is_some_and(|e| e.is_input())
-            });
-            ExitCode::from(if bad_input { 2 } else { 1 })
+            let library_error = |test: fn(&tradefin::Error) -> bool| {
+                err.chain()
+                    .any(|cause| cause.downcast_ref::<tradefin::Error>().is_some_and(test))
+            };
+            if library_error(tradefin::Error::is_interrupted) {
+                eprintln!("to resume: {}", resume_command());
+                // 128 + the signal's number, as a shell reports it.
+                let code = match SIGNAL.get().map_or(0, |s| s.load(Ordering::SeqCst)) {
+                    0 => 130,
+                    n => 128 + n.min(127) as u8,
+                };
+                return ExitCode::from(code);
+            }
+            ExitCode::from(if library_error(tradefin::Error::is_input) {
+                2
+            } else {
+                1
+            })
         }
     }
 }
 
+/// Ctrl-C (SIGINT) and SIGTERM ask the work to stop between months; a
+/// second one ends the program at once (exit 130 or 143), leaving only
+/// complete files and temporaries that --resume removes.
+fn cancel_on_signals() -> anyhow::Result<Cancel> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let stop = Arc::new(AtomicBool::new(false));
+    let which = Arc::clone(SIGNAL.get_or_init(|| Arc::new(AtomicUsize::new(0))));
+    for (signal, code) in [(SIGINT, 130), (SIGTERM, 143)] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        flag::register_conditional_shutdown(signal, code, Arc::clone(&stop))?;
+        flag::register_usize(signal, Arc::clone(&which), signal as usize)?;
+        flag::register(signal, Arc::clone(&stop))?;
+    }
+    Ok(Cancel::from_flag(stop))
+}
+
+/// This command line with `--resume` added (quoted for a POSIX shell).
+fn resume_command() -> String {
+    let mut words: Vec<String> = std::env::args().skip(1).collect();
+    if !words.iter().any(|w| w == "--resume") {
+        words.push("--resume".to_string());
+    }
+    let quote = |w: &str| {
+        if !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%[]".contains(c))
+        {
+            w.to_string()
+        } else {
+            format!("'{}'", w.replace('\'', "'\\''"))
+        }
+    };
+    let mut line = "tradefin".to_string();
+    for w in &words {
+        line.push(' ');
+        line.push_str(&quote(w));
+    }
+    line
+}
+
 fn try_main(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => showcase(),
+        None => showcase(cli.resume),
         Some(Command::Compare(args)) => compare(args),
+        Some(Command::Merge(args)) => merge(args),
         Some(Command::Run(args)) => run(args),
         Some(Command::Check { scenario, overrides }) => {
             let overrides = parse_overrides(&overrides.set, &[])?;
@@ -272,8 +398,19 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results").join(&resolved.name));
-    let report = tradefin::experiment::run_scenario(&resolved, &out)
+    let options = Options {
+        resume: args.resume.resume,
+        cancel: cancel_on_signals()?,
+    };
+    let report = tradefin::experiment::run_scenario(&resolved, &out, &options)
         .with_context(|| format!("running scenario '{}'", resolved.name))?;
+    if report.resumed > 0 {
+        emit(&format!(
+            "resumed: {} replications read back from {}\n",
+            report.resumed,
+            out.display()
+        ));
+    }
     emit(&report.console_summary());
     emit(&format!("wrote {}\n", out.display()));
     emit(&format!("{}\n", report.throughput_line()));
@@ -300,7 +437,7 @@ const SHOWCASE: [&str; 11] = [
     "developed_benchmark",
 ];
 
-fn showcase() -> anyhow::Result<()> {
+fn showcase(resume: bool) -> anyhow::Result<()> {
     let scenarios: Vec<String> = SHOWCASE.iter().map(|s| s.to_string()).collect();
     compare(CompareArgs {
         scenarios,
@@ -312,6 +449,7 @@ fn showcase() -> anyhow::Result<()> {
         },
         overrides: OverrideArgs { set: Vec::new() },
         out: Some(PathBuf::from("results").join("showcase")),
+        resume: ResumeArgs { resume },
     })
 }
 
@@ -333,7 +471,19 @@ fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results").join("comparison"));
-    let report = tradefin::experiment::run_comparison(&scenarios, &out).context("running the comparison")?;
+    let options = Options {
+        resume: args.resume.resume,
+        cancel: cancel_on_signals()?,
+    };
+    let report =
+        tradefin::experiment::run_comparison(&scenarios, &out, &options).context("running the comparison")?;
+    if report.resumed > 0 {
+        emit(&format!(
+            "resumed: {} replications read back from {}\n",
+            report.resumed,
+            out.display()
+        ));
+    }
     emit(&report.console_table());
     emit(&format!("wrote {}\n", out.display()));
     emit(&format!("{}\n", report.throughput_line()));
@@ -349,11 +499,39 @@ fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             args.size.shorthands()[1],
         ],
     )?;
+    let shard = Shard::resolve(args.shard.as_deref(), args.shards, |name| {
+        std::env::var(name).ok()
+    })?;
     let sweep = tradefin::experiment::sweep::load(&args.sweep, &overrides)?;
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from("results").join(&sweep.name));
-    let report = tradefin::experiment::run_sweep(&sweep, &out).context("running the sweep")?;
+    let options = SweepOptions {
+        run: Options {
+            resume: args.resume.resume,
+            cancel: cancel_on_signals()?,
+        },
+        shard,
+    };
+    let report = tradefin::experiment::run_sweep(&sweep, &out, &options).context("running the sweep")?;
+    if report.resumed > 0 {
+        emit(&format!(
+            "resumed: {} point-replications read back from {}\n",
+            report.resumed,
+            out.display()
+        ));
+    }
+    if let Some(shard) = report.shard {
+        emit(&format!(
+            "{}: shard {shard}: {} of the sweep's point-replications written to {}\n\
+             when every shard is done: tradefin merge DIR... --out DIR (docs/CLUSTER.md)\n",
+            report.name,
+            report.cells,
+            out.join(tradefin::experiment::cells::DIR).display()
+        ));
+        emit(&format!("{}\n", report.throughput_line()));
+        return Ok(());
+    }
     emit(&format!(
         "{}: {} points, {} point-replications; means over replications (95% CIs in sweep_summary.csv and report.html)\n{}wrote {}\n",
         report.name,
@@ -363,6 +541,25 @@ fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         out.display()
     ));
     emit(&format!("{}\n", report.throughput_line()));
+    Ok(())
+}
+
+fn merge(args: MergeArgs) -> anyhow::Result<()> {
+    let name = tradefin::experiment::cells::read_manifest(&args.dirs[0])?
+        .sweep
+        .map(|s| s.name)
+        .unwrap_or_else(|| "sweep".to_string());
+    let out = args.out.unwrap_or_else(|| PathBuf::from("results").join(name));
+    let report = tradefin::experiment::merge_shards(&args.dirs, &out).context("merging the shards")?;
+    emit(&format!(
+        "{}: {} points, {} point-replications from {} shard directories; means over replications (95% CIs in sweep_summary.csv and report.html)\n{}wrote {}\n",
+        report.name,
+        report.points,
+        report.cells,
+        args.dirs.len(),
+        report.table,
+        out.display()
+    ));
     Ok(())
 }
 

@@ -12,7 +12,8 @@ fn help(args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-const COMMANDS: [&str; 7] = [
+const COMMANDS: [&str; 8] = [
+    "merge",
     "run",
     "check",
     "scenarios",

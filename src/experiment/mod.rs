@@ -1,6 +1,7 @@
 //! Replications, their summary across seeds, and the `run` experiment.
 
 pub mod calibration;
+pub mod cells;
 pub mod compare;
 pub mod figures;
 pub mod search;
@@ -8,16 +9,18 @@ pub mod stats;
 pub mod sweep;
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::Result;
 use crate::output;
 use crate::scenario::Scenario;
-use crate::sim::{ReplicationResult, run_replication};
+use crate::sim::{ReplicationResult, run_replication, run_replication_cancellable};
+use crate::{Cancel, Error, Result};
+
+use cells::{Manifest, Program, ScenarioEntry, Shard, Store};
 
 use stats::{Estimate, annual_growth, estimate};
 
@@ -92,6 +95,8 @@ impl Summary {
 #[derive(Debug)]
 pub struct RunReport {
     pub name: String,
+    /// Replications read back from an interrupted run (`--resume`).
+    pub resumed: usize,
     pub timing: Timing,
     pub summary: Summary,
     /// Time per phase, summed over replications (`tradefin run --profile`).
@@ -124,7 +129,11 @@ impl RunReport {
     pub fn console_summary(&self) -> String {
         let mut out = format!(
             "{}: {} replications\n{:<24} {:>14}  {:>29}\n",
-            self.name, self.timing.replications, "metric", "mean", "95% CI"
+            self.name,
+            self.summary.per_replication.len(),
+            "metric",
+            "mean",
+            "95% CI"
         );
         for name in HEADLINE {
             let _ = match self.summary.get(name) {
@@ -216,22 +225,133 @@ pub fn run_replications(s: &Scenario) -> Vec<ReplicationResult> {
     results
 }
 
+/// How a command that writes results treats its output directory.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Continue an interrupted run in the same directory, reading back the
+    /// replications (sweep cells) it finished.
+    pub resume: bool,
+    /// Stop between months when requested; finished work stays on disk.
+    pub cancel: Cancel,
+}
+
+/// Runs the replications of `s` (the `index`-th scenario of the command,
+/// from 1) that `store` does not hold yet, writing each to it as it
+/// finishes, and reads back those it holds. Returns the finished ones in
+/// replication order, and whether all are finished (false if cancelled).
+fn replications_with_cells(
+    s: &Scenario,
+    index: usize,
+    store: &Store,
+    cancel: &Cancel,
+) -> Result<(Vec<ReplicationResult>, bool)> {
+    let n = s.simulation.replications;
+    let bar = ProgressBar::new(n as u64).with_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications, {elapsed}")
+            .expect("a valid progress template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(s.name.clone());
+    let outcomes = (0..n)
+        .into_par_iter()
+        .progress_with(bar.clone())
+        .map(|r| {
+            let cell = cells::replication_cell(index, r);
+            if store.has(&cell) {
+                let path = store.dir().join(&cell);
+                let result = cells::decode_replication(&path, &store.get(&cell)?)?;
+                if result.replication != r {
+                    return Err(Error::Runtime(format!(
+                        "{}: holds replication {}, not {r}: delete it and resume",
+                        path.display(),
+                        result.replication
+                    )));
+                }
+                return Ok(Some(result));
+            }
+            match run_replication_cancellable(s, r, cancel) {
+                Ok(result) => {
+                    store.put(&cell, &cells::encode_replication(&result))?;
+                    Ok(Some(result))
+                }
+                Err(e) if e.is_interrupted() => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .collect::<Result<Vec<Option<ReplicationResult>>>>();
+    bar.finish_and_clear();
+    let outcomes = outcomes?;
+    let complete = outcomes.iter().all(Option::is_some);
+    Ok((outcomes.into_iter().flatten().collect(), complete))
+}
+
+/// The manifest of a run or comparison of `scenarios` (named `names`).
+fn run_manifest(command: &str, names: &[String], scenarios: &[Scenario]) -> Manifest {
+    let entries: Vec<ScenarioEntry> = names
+        .iter()
+        .zip(scenarios)
+        .map(|(name, s)| ScenarioEntry::of(name, s))
+        .collect();
+    let hashes: Vec<&str> = entries.iter().map(|e| e.hash.as_str()).collect();
+    Manifest {
+        tradefin: Program::current(),
+        command: command.to_string(),
+        complete: false,
+        scenario_hash: cells::hash_json(&hashes),
+        sweep_hash: None,
+        shard: None,
+        cells_total: scenarios.iter().map(|s| s.simulation.replications as usize).sum(),
+        cells: Vec::new(),
+        scenarios: entries,
+        sweep: None,
+    }
+}
+
+/// The error an interrupted command returns: what it kept, and where.
+fn interrupted(store: &Store, total: usize, unit: &str) -> Error {
+    Error::Interrupted(format!(
+        "{} of {total} {unit} are kept in {}",
+        store.done(),
+        store.dir().display()
+    ))
+}
+
 /// `tradefin run`: all replications of one scenario, summarised and written
-/// to `out`.
-pub fn run_scenario(s: &Scenario, out: &Path) -> Result<RunReport> {
+/// to `out`. Each replication is kept in `out/cells/` as it finishes until
+/// the run is complete; a cancelled run writes `summary.json` with
+/// `"complete": false` and returns [`Error::Interrupted`].
+pub fn run_scenario(s: &Scenario, out: &Path, options: &Options) -> Result<RunReport> {
     let started = Instant::now();
-    let results = run_replications(s);
+    let manifest = run_manifest("run", std::slice::from_ref(&s.name), std::slice::from_ref(s));
+    let store = Store::open(out, manifest, options.resume, "summary.json", || {
+        output::remove_results(out, &output::RUN_FILES)
+    })?;
+    let resumed = store.resumed;
+    let (results, complete) = replications_with_cells(s, 1, &store, &options.cancel)?;
+    if !complete {
+        output::write_incomplete_run(out, s, &Summary::new(&results))?;
+        store.write_manifest(false)?;
+        return Err(interrupted(
+            &store,
+            s.simulation.replications as usize,
+            "replications",
+        ));
+    }
     let summary = Summary::new(&results);
     output::write_run(out, s, &results, &summary)?;
     let monthly = figures::Monthly::new(&results, &figures::charted_metrics());
     let reference = crate::scenario::load("baseline", &[]).ok();
     let report = figures::run_report(s, &summary, &monthly, reference.as_ref())?;
     output::report::write(out, &report)?;
+    store.remove()?;
     let mut profile = crate::sim::Profile::default();
     results.iter().for_each(|r| profile.merge(&r.profile));
+    let mut timing = Timing::of(s, started);
+    timing.replications -= resumed as u64;
     Ok(RunReport {
         name: s.name.clone(),
-        timing: Timing::of(s, started),
+        resumed,
+        timing,
         summary,
         profile,
     })
@@ -388,6 +508,8 @@ pub struct ComparisonReport {
     pub names: Vec<String>,
     pub rows: Vec<compare::Row>,
     pub replications: u64,
+    /// Replications read back from an interrupted comparison (`--resume`).
+    pub resumed: usize,
     /// Firm-months simulated (burn-in included) in all scenarios and
     /// replications.
     pub firm_months: u64,
@@ -397,15 +519,13 @@ pub struct ComparisonReport {
 /// Runs every scenario (the first is the baseline) with the baseline's
 /// seed and number of replications, so that replication r of each uses
 /// the same random numbers; writes each scenario's files to `out/<name>/`
-/// and `comparison.csv` to `out`.
-pub fn run_comparison(scenarios: &[Scenario], out: &Path) -> Result<ComparisonReport> {
+/// and `comparison.csv` to `out`. Replications are kept in `out/cells/`
+/// until the comparison is complete, as in [`run_scenario`].
+pub fn run_comparison(scenarios: &[Scenario], out: &Path, options: &Options) -> Result<ComparisonReport> {
     let started = Instant::now();
     let base = &scenarios[0].simulation;
     let mut names: Vec<String> = Vec::new();
-    let mut summaries = Vec::new();
-    let mut monthly = Vec::new();
     let mut run = Vec::new();
-    let mut firm_months = 0u64;
     for s in scenarios {
         let mut s = s.clone();
         s.simulation.seed = base.seed;
@@ -417,25 +537,49 @@ pub fn run_comparison(scenarios: &[Scenario], out: &Path) -> Result<ComparisonRe
             name = format!("{}_{k}", s.name);
             k += 1;
         }
-        let results = run_replications(&s);
+        names.push(name);
+        run.push(s);
+    }
+    let manifest = run_manifest("compare", &names, &run);
+    let total = manifest.cells_total;
+    let store = Store::open(out, manifest, options.resume, "comparison.csv", || {
+        output::remove_results(out, &["comparison.csv", "report.html", "report.md"])?;
+        names
+            .iter()
+            .try_for_each(|name| output::remove_results(&out.join(name), &output::RUN_FILES))
+    })?;
+    let resumed = store.resumed;
+    let mut summaries = Vec::new();
+    let mut monthly = Vec::new();
+    let mut firm_months = 0u64;
+    for (i, (name, s)) in names.iter().zip(&run).enumerate() {
+        let read_back = (0..s.simulation.replications)
+            .filter(|&r| store.has(&cells::replication_cell(i + 1, r)))
+            .count() as u64;
+        let (results, complete) = replications_with_cells(s, i + 1, &store, &options.cancel)?;
         let summary = Summary::new(&results);
-        output::write_run(&out.join(&name), &s, &results, &summary)?;
-        firm_months += s.simulation.replications as u64
+        if !complete {
+            output::write_incomplete_run(&out.join(name), s, &summary)?;
+            store.write_manifest(false)?;
+            return Err(interrupted(&store, total, "replications (of all scenarios)"));
+        }
+        output::write_run(&out.join(name), s, &results, &summary)?;
+        firm_months += (s.simulation.replications as u64 - read_back)
             * s.simulation.firms as u64
             * (s.simulation.burn_in_months + s.simulation.months) as u64;
-        names.push(name);
         summaries.push(summary);
         monthly.push(figures::Monthly::new(&results, &figures::charted_metrics()));
-        run.push(s);
     }
     let rows = compare::rows(&names, &summaries);
     output::write_comparison(out, &rows)?;
     let report = figures::comparison_report(&run, &names, &rows, &monthly)?;
     output::report::write(out, &report)?;
+    store.remove()?;
     Ok(ComparisonReport {
         names,
         rows,
         replications: base.replications as u64,
+        resumed,
         firm_months,
         elapsed: started.elapsed(),
     })
@@ -466,14 +610,20 @@ impl ComparisonReport {
     }
 }
 
-/// The outcome of `tradefin sweep`.
+/// The outcome of `tradefin sweep` and `tradefin merge`.
 #[derive(Debug)]
 pub struct SweepReport {
     pub name: String,
-    /// Each point's headline metrics, as printed on the console.
+    /// Each point's headline metrics, as printed on the console (empty for
+    /// a shard, which writes only its cells).
     pub table: String,
     pub points: usize,
+    /// Point-replications of the sweep, or of the shard.
     pub cells: usize,
+    /// Point-replications read back from an interrupted sweep (`--resume`).
+    pub resumed: usize,
+    pub shard: Option<Shard>,
+    /// Firm-months simulated (none for a merge).
     pub firm_months: u64,
     pub elapsed: Duration,
 }
@@ -492,83 +642,195 @@ impl SweepReport {
     }
 }
 
-/// Point-replications run at once; their rows are written in order before
-/// the next batch starts, so memory stays flat and the file's bytes do not
-/// depend on the number of threads.
+/// Point-replications run at once; each is written to `cells/` as it
+/// finishes, and a cancelled sweep stops after the batch it is in.
 const SWEEP_BATCH: usize = 32;
 
-/// `tradefin sweep`: runs every replication of every point, streaming one
-/// row per point and replication to `sweep.csv`, then writes the mean and
-/// 95 % CI of each metric per point to `sweep_summary.csv`.
-pub fn run_sweep(sweep: &sweep::Sweep, out: &Path) -> Result<SweepReport> {
-    let started = Instant::now();
-    let cells: Vec<(usize, u32)> = sweep
+/// Options of `tradefin sweep`.
+#[derive(Debug, Clone, Default)]
+pub struct SweepOptions {
+    pub run: Options,
+    /// Run only this shard's cells and keep them for `tradefin merge`.
+    pub shard: Option<Shard>,
+}
+
+/// The files a sweep writes besides `charts/`.
+const SWEEP_FILES: [&str; 4] = ["sweep.csv", "sweep_summary.csv", "report.html", "report.md"];
+
+/// Every (point, replication) of a sweep in point-major order, from 0.
+fn sweep_cells(sweep: &sweep::Sweep) -> Vec<(usize, u32)> {
+    sweep
         .points
         .iter()
         .enumerate()
         .flat_map(|(p, (_, s))| (0..s.simulation.replications).map(move |r| (p, r)))
+        .collect()
+}
+
+fn sweep_manifest(sweep: &sweep::Sweep, shard: Option<Shard>) -> Manifest {
+    let entry = sweep::manifest_entry(sweep);
+    let hashes: Vec<&str> = entry.points.iter().map(|p| p.hash.as_str()).collect();
+    let total = sweep_cells(sweep).len();
+    Manifest {
+        tradefin: Program::current(),
+        command: "sweep".to_string(),
+        complete: false,
+        scenario_hash: cells::hash_json(&hashes),
+        sweep_hash: Some(cells::hash_json(&entry)),
+        shard,
+        cells_total: shard.map_or(total, |s| (0..total).filter(|&k| s.owns(k)).count()),
+        cells: Vec::new(),
+        scenarios: vec![ScenarioEntry::of(&sweep.points[0].1.name, &sweep.points[0].1)],
+        sweep: Some(entry),
+    }
+}
+
+/// `tradefin sweep`: runs every replication of every point (or a shard's
+/// share of them), keeping each in `out/cells/` as it finishes. Unsharded,
+/// it then writes one row per point and replication to `sweep.csv`, the
+/// mean and 95 % CI of each metric per point to `sweep_summary.csv` and
+/// the report, and removes the cells; a shard keeps its cells and a
+/// manifest for `tradefin merge`.
+pub fn run_sweep(sweep: &sweep::Sweep, out: &Path, options: &SweepOptions) -> Result<SweepReport> {
+    let started = Instant::now();
+    let all = sweep_cells(sweep);
+    let mine: Vec<(usize, u32)> = all
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| options.shard.is_none_or(|s| s.owns(*k)))
+        .map(|(_, &c)| c)
         .collect();
-    let bar = ProgressBar::new(cells.len() as u64).with_style(
+    let manifest = sweep_manifest(sweep, options.shard);
+    let store = Store::open(out, manifest, options.run.resume, "sweep.csv", || {
+        output::remove_results(out, &SWEEP_FILES)
+    })?;
+    let resumed = store.resumed;
+    let todo: Vec<(usize, u32)> = mine
+        .iter()
+        .copied()
+        .filter(|&(p, r)| !store.has(&cells::sweep_cell(p + 1, r)))
+        .collect();
+    let bar = ProgressBar::new(mine.len() as u64).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} point-replications, {elapsed}")
             .expect("a valid progress template")
             .progress_chars("=> "),
     );
     bar.set_message(sweep.name.clone());
+    bar.inc((mine.len() - todo.len()) as u64);
+    let cancel = &options.run.cancel;
+    let mut firm_months = 0u64;
+    for batch in todo.chunks(SWEEP_BATCH) {
+        if cancel.is_requested() {
+            break;
+        }
+        let finished = batch
+            .par_iter()
+            .map(
+                |&(p, r)| match run_replication_cancellable(&sweep.points[p].1, r, cancel) {
+                    Ok(result) => {
+                        let summary = Summary::new(&[result]);
+                        let bytes =
+                            cells::encode_sweep_cell(p + 1, r, &summary.names, &summary.per_replication[0]);
+                        store.put(&cells::sweep_cell(p + 1, r), &bytes)?;
+                        bar.inc(1);
+                        Ok(1u64)
+                    }
+                    Err(e) if e.is_interrupted() => Ok(0),
+                    Err(e) => Err(e),
+                },
+            )
+            .collect::<Result<Vec<u64>>>()?;
+        for (&(p, _), done) in batch.iter().zip(finished) {
+            let s = &sweep.points[p].1.simulation;
+            firm_months += done * s.firms as u64 * (s.burn_in_months + s.months) as u64;
+        }
+    }
+    bar.finish_and_clear();
+    let name = sweep.name.clone();
+    let report = |table: String, cells: usize, firm_months: u64| SweepReport {
+        name: name.clone(),
+        table,
+        points: sweep.points.len(),
+        cells,
+        resumed,
+        shard: options.shard,
+        firm_months,
+        elapsed: started.elapsed(),
+    };
+    if store.done() < mine.len() {
+        store.write_manifest(false)?;
+        return Err(interrupted(&store, mine.len(), "point-replications"));
+    }
+    if options.shard.is_some() {
+        store.write_manifest(true)?;
+        return Ok(report(String::new(), mine.len(), firm_months));
+    }
+    let table = write_sweep_files(sweep, out, |p, r| {
+        let cell = cells::sweep_cell(p + 1, r);
+        cells::decode_sweep_cell(&store.dir().join(&cell), &store.get(&cell)?, p + 1, r)
+    })?;
+    store.remove()?;
+    Ok(report(table, mine.len(), firm_months))
+}
+
+/// Writes a sweep's files into `out` from its cells, read one at a time in
+/// point-major order by `cell(point, replication)` (point from 0) as
+/// (metric names, values), so that memory stays flat and the bytes do not
+/// depend on how or where the cells were run. Returns the console table.
+fn write_sweep_files(
+    sweep: &sweep::Sweep,
+    out: &Path,
+    cell: impl Fn(usize, u32) -> Result<(Vec<String>, Vec<Option<f64>>)>,
+) -> Result<String> {
     let mut writer = output::StreamedCsv::create(&out.join("sweep.csv"))?;
     let mut names: Vec<String> = Vec::new();
     // Per point and metric: n, Σx, Σx²; and the same of the paired
     // differences to point 1, whose values per replication are kept (cells
-    // run point by point, so point 1's come first).
+    // come point by point, so point 1's come first).
     let mut sums: Vec<Vec<(f64, f64, f64)>> = Vec::new();
     let mut diff_sums: Vec<Vec<(f64, f64, f64)>> = Vec::new();
     let mut first_point: Vec<Vec<Option<f64>>> = Vec::new();
-    let mut firm_months = 0u64;
-    for batch in cells.chunks(SWEEP_BATCH) {
-        let rows: Vec<(usize, u32, Summary)> = batch
-            .par_iter()
-            .map(|&(p, r)| (p, r, Summary::new(&[run_replication(&sweep.points[p].1, r)])))
-            .collect();
-        for (p, r, summary) in rows {
-            if names.is_empty() {
-                names = summary.names.clone();
-                sums = vec![vec![(0.0, 0.0, 0.0); names.len()]; sweep.points.len()];
-                diff_sums = sums.clone();
-                let mut header = vec!["point".to_string(), "replication".to_string()];
-                header.extend(sweep.parameters.iter().cloned());
-                header.extend(names.iter().cloned());
-                writer.write(&header)?;
-            }
-            let (values, s) = &sweep.points[p];
-            let mut row = vec![(p + 1).to_string(), r.to_string()];
-            row.extend(values.iter().map(output::value_cell));
-            let values_r = &summary.per_replication[0];
-            if p == 0 {
-                let r = r as usize;
-                if first_point.len() <= r {
-                    first_point.resize(r + 1, Vec::new());
-                }
-                first_point[r] = values_r.clone();
-            }
-            let reference = first_point.get(r as usize);
-            for (k, x) in values_r.iter().enumerate() {
-                row.push(output::number_cell(*x));
-                if let Some(x) = x {
-                    let acc = &mut sums[p][k];
-                    *acc = (acc.0 + 1.0, acc.1 + x, acc.2 + x * x);
-                    if let Some(b) = reference.and_then(|row| row.get(k).copied().flatten()) {
-                        let d = x - b;
-                        let acc = &mut diff_sums[p][k];
-                        *acc = (acc.0 + 1.0, acc.1 + d, acc.2 + d * d);
-                    }
-                }
-            }
-            writer.write(&row)?;
-            firm_months +=
-                s.simulation.firms as u64 * (s.simulation.burn_in_months + s.simulation.months) as u64;
-            bar.inc(1);
+    for (p, r) in sweep_cells(sweep) {
+        let (cell_names, values_r) = cell(p, r)?;
+        if names.is_empty() {
+            names = cell_names;
+            sums = vec![vec![(0.0, 0.0, 0.0); names.len()]; sweep.points.len()];
+            diff_sums = sums.clone();
+            let mut header = vec!["point".to_string(), "replication".to_string()];
+            header.extend(sweep.parameters.iter().cloned());
+            header.extend(names.iter().cloned());
+            writer.write(&header)?;
+        } else if cell_names != names {
+            return Err(Error::Runtime(format!(
+                "the cell of point {} replication {r} has other metrics than the first cell: cells from different versions of tradefin?",
+                p + 1
+            )));
         }
+        let values = &sweep.points[p].0;
+        let mut row = vec![(p + 1).to_string(), r.to_string()];
+        row.extend(values.iter().map(output::value_cell));
+        if p == 0 {
+            let r = r as usize;
+            if first_point.len() <= r {
+                first_point.resize(r + 1, Vec::new());
+            }
+            first_point[r] = values_r.clone();
+        }
+        let reference = first_point.get(r as usize);
+        for (k, x) in values_r.iter().enumerate() {
+            row.push(output::number_cell(*x));
+            if let Some(x) = x {
+                let acc = &mut sums[p][k];
+                *acc = (acc.0 + 1.0, acc.1 + x, acc.2 + x * x);
+                if let Some(b) = reference.and_then(|row| row.get(k).copied().flatten()) {
+                    let d = x - b;
+                    let acc = &mut diff_sums[p][k];
+                    *acc = (acc.0 + 1.0, acc.1 + d, acc.2 + d * d);
+                }
+            }
+        }
+        writer.write(&row)?;
     }
-    bar.finish_and_clear();
     writer.finish()?;
     let estimate_all = |sums: &[Vec<(f64, f64, f64)>]| -> Vec<Vec<Option<stats::Estimate>>> {
         sums.iter()
@@ -584,12 +846,156 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path) -> Result<SweepReport> {
     output::write_sweep_summary(out, sweep, &names, &estimates, &estimate_all(&diff_sums))?;
     let report = figures::sweep_report(sweep, &names, &estimates)?;
     output::report::write(out, &report)?;
+    Ok(report.tables.first().map(|t| t.console()).unwrap_or_default())
+}
+
+/// `tradefin merge`: joins the cells of a sharded sweep's output
+/// directories and writes into `out` exactly the files the unsharded sweep
+/// writes. Every shard must be complete, all manifests must agree (program
+/// version, scenarios, sweep, number of shards), and every cell must be
+/// present exactly once; otherwise a bad-input error names the shards or
+/// cells at fault.
+pub fn merge_shards(dirs: &[PathBuf], out: &Path) -> Result<SweepReport> {
+    let started = Instant::now();
+    let manifests: Vec<Manifest> = dirs
+        .iter()
+        .map(|d| cells::read_manifest(d))
+        .collect::<Result<_>>()?;
+    let first = &manifests[0];
+    let source = |i: usize| dirs[i].display().to_string();
+    for (i, m) in manifests.iter().enumerate() {
+        let Some(shard) = m.shard else {
+            return Err(Error::input(
+                source(i),
+                format!("holds a `{}` that was not sharded: nothing to merge", m.command),
+            ));
+        };
+        if !m.complete {
+            return Err(Error::input(
+                source(i),
+                format!(
+                    "shard {shard} is incomplete ({} of {} point-replications): run it again with --resume",
+                    m.cells.len(),
+                    m.cells_total
+                ),
+            ));
+        }
+        if i > 0 {
+            let mut differences = first.differences(m);
+            differences.retain(|d| !d.starts_with("shard:"));
+            if let (Some(a), Some(b)) = (first.shard, m.shard)
+                && a.count != b.count
+            {
+                differences.push(format!("{} shards there, {} here", a.count, b.count));
+            }
+            if !differences.is_empty() {
+                return Err(Error::input(
+                    source(i),
+                    format!(
+                        "does not belong to the same sweep as {}: {}",
+                        source(0),
+                        differences.join("; ")
+                    ),
+                ));
+            }
+        }
+    }
+    let entry = first
+        .sweep
+        .as_ref()
+        .ok_or_else(|| Error::input(source(0), "its manifest describes no sweep"))?;
+    let base: Scenario = serde_json::from_value(first.scenarios[0].scenario.clone())
+        .map_err(|e| Error::input(source(0), format!("its manifest's scenario does not load: {e}")))?;
+    let sweep = sweep::from_manifest(entry, &base).map_err(|e| Error::input(source(0), e.to_string()))?;
+    // Where each cell is; a cell in no directory or in two is an error.
+    let all = sweep_cells(&sweep);
+    let mut holder: Vec<Vec<usize>> = vec![Vec::new(); all.len()];
+    for (i, m) in manifests.iter().enumerate() {
+        let listed: std::collections::BTreeSet<&str> = m.cells.iter().map(String::as_str).collect();
+        for (k, &(p, r)) in all.iter().enumerate() {
+            let cell = cells::sweep_cell(p + 1, r);
+            if listed.contains(cell.as_str()) && dirs[i].join(cells::DIR).join(&cell).is_file() {
+                holder[k].push(i);
+            }
+        }
+    }
+    let name_of = |k: usize| format!("point {} replication {}", all[k].0 + 1, all[k].1);
+    let missing: Vec<String> = (0..all.len())
+        .filter(|&k| holder[k].is_empty())
+        .map(name_of)
+        .collect();
+    let twice: Vec<String> = (0..all.len())
+        .filter(|&k| holder[k].len() > 1)
+        .map(|k| {
+            let in_dirs: Vec<String> = holder[k].iter().map(|&i| source(i)).collect();
+            format!("{} (in {})", name_of(k), in_dirs.join(" and "))
+        })
+        .collect();
+    let list = |cells: &[String]| {
+        let shown: Vec<&str> = cells.iter().take(10).map(String::as_str).collect();
+        let more = cells.len().saturating_sub(shown.len());
+        format!(
+            "{}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    };
+    let mut problems = Vec::new();
+    if !missing.is_empty() {
+        let count = first.shard.map_or(0, |s| s.count);
+        let mut have: Vec<u32> = manifests
+            .iter()
+            .filter_map(|m| m.shard.map(|s| s.index))
+            .collect();
+        have.sort_unstable();
+        let absent: Vec<String> = (1..=count)
+            .filter(|i| !have.contains(i))
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        let shards = if absent.is_empty() {
+            String::new()
+        } else {
+            format!(" (shard {} not given)", absent.join(", "))
+        };
+        problems.push(format!(
+            "{} cells missing{shards}: {}",
+            missing.len(),
+            list(&missing)
+        ));
+    }
+    if !twice.is_empty() {
+        problems.push(format!("{} cells present twice: {}", twice.len(), list(&twice)));
+    }
+    if !problems.is_empty() {
+        let given: Vec<String> = (0..dirs.len()).map(source).collect();
+        return Err(Error::input(
+            format!("merge {}", given.join(" ")),
+            problems.join("; "),
+        ));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    output::remove_temporaries(out)?;
+    output::remove_results(out, &SWEEP_FILES)?;
+    let index_of: std::collections::HashMap<(usize, u32), usize> =
+        all.iter().enumerate().map(|(k, &c)| (c, k)).collect();
+    let table = write_sweep_files(&sweep, out, |p, r| {
+        let dir = &dirs[holder[index_of[&(p, r)]][0]];
+        let path = dir.join(cells::DIR).join(cells::sweep_cell(p + 1, r));
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        cells::decode_sweep_cell(&path, &text, p + 1, r)
+    })?;
     Ok(SweepReport {
         name: sweep.name.clone(),
-        table: report.tables.first().map(|t| t.console()).unwrap_or_default(),
+        table,
         points: sweep.points.len(),
-        cells: cells.len(),
-        firm_months,
+        cells: all.len(),
+        resumed: 0,
+        shard: None,
+        firm_months: 0,
         elapsed: started.elapsed(),
     })
 }

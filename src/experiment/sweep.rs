@@ -192,6 +192,73 @@ pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
     })
 }
 
+/// What a manifest records of a sweep (`cells/manifest.json`).
+pub fn manifest_entry(sweep: &Sweep) -> super::cells::SweepEntry {
+    use super::cells::{PointEntry, SweepEntry, encode_value, hash_json};
+    SweepEntry {
+        name: sweep.name.clone(),
+        description: sweep.description.clone(),
+        base: sweep.base.clone(),
+        design: match sweep.design {
+            Design::Grid => "grid",
+            Design::LatinHypercube => "latin_hypercube",
+        }
+        .to_string(),
+        parameters: sweep.parameters.clone(),
+        points: sweep
+            .points
+            .iter()
+            .map(|(values, s)| PointEntry {
+                values: values.iter().map(encode_value).collect(),
+                replications: s.simulation.replications,
+                hash: hash_json(s),
+            })
+            .collect(),
+    }
+}
+
+/// Rebuilds a sweep from its manifest entry and its first point's
+/// scenario (`tradefin merge`): each point is the first with its swept
+/// values set, as `load` sets them.
+pub fn from_manifest(entry: &super::cells::SweepEntry, first: &Scenario) -> Result<Sweep> {
+    let design = match entry.design.as_str() {
+        "grid" => Design::Grid,
+        "latin_hypercube" => Design::LatinHypercube,
+        other => return Err(Error::input("manifest", format!("design {other}: unknown"))),
+    };
+    let document = serde_json::to_value(first).expect("a scenario serialises");
+    let mut points = Vec::with_capacity(entry.points.len());
+    for (p, point) in entry.points.iter().enumerate() {
+        let bad = |what: String| Error::input("manifest", format!("point {}: {what}", p + 1));
+        let values: Vec<Value> = point
+            .values
+            .iter()
+            .map(|v| super::cells::decode_value(v).ok_or_else(|| bad(format!("bad value {v}"))))
+            .collect::<Result<_>>()?;
+        if values.len() != entry.parameters.len() {
+            return Err(bad("wrong number of values".into()));
+        }
+        let mut doc = document.clone();
+        for (path, v) in entry.parameters.iter().zip(&values) {
+            let located = JsonPath::parse(path)
+                .and_then(|p| p.locate(&doc))
+                .map_err(|e| bad(format!("{path}: {e}")))?;
+            located.set(&mut doc, v.clone());
+        }
+        let mut s: Scenario = serde_json::from_value(doc).map_err(|e| bad(e.to_string()))?;
+        s.simulation.replications = point.replications;
+        points.push((values, s));
+    }
+    Ok(Sweep {
+        name: entry.name.clone(),
+        description: entry.description.clone(),
+        base: entry.base.clone(),
+        design,
+        parameters: entry.parameters.clone(),
+        points,
+    })
+}
+
 /// The base scenario as `scenario::load` takes it: a path relative to the
 /// sweep file if that file exists, else a built-in name (or a path
 /// relative to the current directory).

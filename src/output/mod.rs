@@ -55,14 +55,77 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let write = || -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()
+        f.sync_all()?;
+        fs::rename(&tmp, path)
     };
-    if let Err(e) = write() {
+    // On failure (a full disk, a directory that cannot be written) the
+    // temporary goes and the error names the file the user asked for.
+    write().map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        return Err(Error::io(&tmp, e));
-    }
-    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+        Error::io(path, e)
+    })
 }
+
+/// The temporary name `write_atomic` and `StreamedCsv` write under.
+pub fn is_temporary(file_name: &str) -> bool {
+    file_name.starts_with('.') && file_name.ends_with(".tmp")
+}
+
+/// Removes the temporaries an interrupted or killed writer left in `dir`
+/// and its subdirectories; returns how many it removed.
+pub fn remove_temporaries(dir: &Path) -> Result<usize> {
+    let mut removed = 0;
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if kind.is_dir() {
+            removed += remove_temporaries(&path)?;
+        } else if is_temporary(&entry.file_name().to_string_lossy()) {
+            fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Removes the result files a command writes into `dir` (`files`, and the
+/// SVG files under `charts/`), so that a new run leaves no file of an
+/// earlier one beside its own. Other files are left alone.
+pub fn remove_results(dir: &Path, files: &[&str]) -> Result<()> {
+    let remove = |path: &Path| match fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(path, e)),
+        _ => Ok(()),
+    };
+    for file in files {
+        remove(&dir.join(file))?;
+    }
+    let charts = dir.join("charts");
+    if let Ok(entries) = fs::read_dir(&charts) {
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(&charts, e))?.path();
+            if path.extension().is_some_and(|x| x == "svg") {
+                remove(&path)?;
+            }
+        }
+        // Only if nothing else is in it.
+        let _ = fs::remove_dir(&charts);
+    }
+    Ok(())
+}
+
+/// The files `write_run` and the report write for one scenario.
+pub const RUN_FILES: [&str; 6] = [
+    "scenario.json",
+    "timeseries.csv",
+    "summary.csv",
+    "summary.json",
+    "report.html",
+    "report.md",
+];
 
 fn csv_bytes(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -140,7 +203,9 @@ struct SummaryJson<'a> {
 }
 
 /// `summary.json`: the same rows as `summary.csv`, `null` where undefined.
-pub fn summary_json(name: &str, summary: &Summary) -> Vec<u8> {
+/// `complete` is false for an interrupted run (its rows then summarise the
+/// replications finished so far).
+pub fn summary_json(name: &str, summary: &Summary, complete: bool) -> Vec<u8> {
     let metrics = summary
         .names
         .iter()
@@ -157,7 +222,7 @@ pub fn summary_json(name: &str, summary: &Summary) -> Vec<u8> {
     let doc = SummaryJson {
         scenario: name,
         replications: summary.per_replication.len(),
-        complete: true,
+        complete,
         metrics,
     };
     let mut bytes = serde_json::to_vec_pretty(&doc).expect("JSON into memory");
@@ -308,9 +373,19 @@ pub fn write_comparison(out: &Path, rows: &[crate::experiment::compare::Row]) ->
 /// `finish`ed, so that a large file never sits in memory and an
 /// interrupted run leaves no file that looks whole.
 pub struct StreamedCsv {
-    writer: csv::Writer<std::io::BufWriter<fs::File>>,
+    writer: Option<csv::Writer<std::io::BufWriter<fs::File>>>,
     tmp: std::path::PathBuf,
     path: std::path::PathBuf,
+}
+
+/// A file dropped before `finish` (an error, a cancelled sweep) removes its
+/// temporary.
+impl Drop for StreamedCsv {
+    fn drop(&mut self) {
+        if self.writer.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 impl StreamedCsv {
@@ -323,29 +398,49 @@ impl StreamedCsv {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = path.with_file_name(format!(".{name}.tmp"));
-        let file = fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+        let file = fs::File::create(&tmp).map_err(|e| Error::io(path, e))?;
         Ok(StreamedCsv {
-            writer: csv::Writer::from_writer(std::io::BufWriter::new(file)),
+            writer: Some(csv::Writer::from_writer(std::io::BufWriter::new(file))),
             tmp,
             path: path.to_path_buf(),
         })
     }
 
     pub fn write(&mut self, row: &[String]) -> Result<()> {
-        self.writer
+        let Some(writer) = self.writer.as_mut() else {
+            return Ok(());
+        };
+        writer
             .write_record(row)
-            .map_err(|e| Error::io(&self.tmp, std::io::Error::other(e)))
+            .map_err(|e| Error::io(&self.path, csv_io(e)))
     }
 
-    pub fn finish(self) -> Result<()> {
-        let StreamedCsv { writer, tmp, path } = self;
-        let file = writer
-            .into_inner()
-            .map_err(|e| Error::io(&tmp, std::io::Error::other(e.to_string())))?
-            .into_inner()
-            .map_err(|e| Error::io(&tmp, std::io::Error::other(e.to_string())))?;
-        file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+    pub fn finish(mut self) -> Result<()> {
+        let Some(writer) = self.writer.take() else {
+            return Ok(());
+        };
+        let result = (|| {
+            let file = writer
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .into_inner()
+                .map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            fs::rename(&self.tmp, &self.path)
+        })();
+        result.map_err(|e| {
+            let _ = fs::remove_file(&self.tmp);
+            Error::io(&self.path, e)
+        })
+    }
+}
+
+/// The operating system's error inside a CSV error, so that "No space left
+/// on device" reads as it is.
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
     }
 }
 
@@ -420,6 +515,92 @@ pub fn write_run(out: &Path, s: &Scenario, results: &[ReplicationResult], summar
     write_atomic(&out.join("scenario.json"), &scenario_json(s))?;
     write_atomic(&out.join("timeseries.csv"), &timeseries_csv(results))?;
     write_atomic(&out.join("summary.csv"), &summary_csv(summary))?;
-    write_atomic(&out.join("summary.json"), &summary_json(&s.name, summary))?;
+    write_atomic(&out.join("summary.json"), &summary_json(&s.name, summary, true))?;
     Ok(())
+}
+
+/// What an interrupted run leaves beside its cells: `scenario.json`, and
+/// `summary.json` with `"complete": false` summarising the replications
+/// finished so far.
+pub fn write_incomplete_run(out: &Path, s: &Scenario, summary: &Summary) -> Result<()> {
+    fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    write_atomic(&out.join("scenario.json"), &scenario_json(s))?;
+    write_atomic(&out.join("summary.json"), &summary_json(&s.name, summary, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full disk: the temporary is a link to /dev/full, where every
+    /// write fails with ENOSPC. The error names the file asked for, and
+    /// neither it nor the temporary is left.
+    #[test]
+    fn a_full_disk_leaves_no_file_under_the_final_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.csv");
+        std::os::unix::fs::symlink("/dev/full", dir.path().join(".summary.csv.tmp")).unwrap();
+        let e = write_atomic(&path, b"metric,mean\n").unwrap_err();
+        let message = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+        assert!(
+            message.contains("summary.csv") && message.contains("No space left"),
+            "{message}"
+        );
+        assert!(!path.exists());
+        assert!(!dir.path().join(".summary.csv.tmp").exists());
+
+        let path = dir.path().join("sweep.csv");
+        std::os::unix::fs::symlink("/dev/full", dir.path().join(".sweep.csv.tmp")).unwrap();
+        let mut w = StreamedCsv::create(&path).unwrap();
+        let row = vec!["x".repeat(100); 10];
+        let mut failed = None;
+        for _ in 0..1000 {
+            if let Err(e) = w.write(&row) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = match failed {
+            Some(e) => e,
+            None => w.finish().unwrap_err(),
+        };
+        assert!(e.to_string().contains("sweep.csv"), "{e}");
+        assert!(!path.exists());
+    }
+
+    /// A streamed file dropped before `finish` (an error elsewhere, a
+    /// cancelled sweep) leaves no temporary.
+    #[test]
+    fn an_unfinished_streamed_file_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sweep.csv");
+        let mut w = StreamedCsv::create(&path).unwrap();
+        w.write(&["a".to_string()]).unwrap();
+        drop(w);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn temporaries_are_removed_and_results_alone_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("charts")).unwrap();
+        for f in [
+            ".a.tmp",
+            "charts/.b.svg.tmp",
+            "keep.txt",
+            "summary.csv",
+            "charts/x.svg",
+        ] {
+            std::fs::write(d.join(f), "x").unwrap();
+        }
+        assert_eq!(remove_temporaries(d).unwrap(), 2);
+        remove_results(d, &RUN_FILES).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["keep.txt"]);
+    }
 }

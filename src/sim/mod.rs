@@ -25,6 +25,7 @@ pub use state::Replication;
 use crate::experiment::stats::{SIZE_TAIL_SHARE, hill_tail_exponent};
 use crate::metrics::Value;
 use crate::scenario::{Scenario, YearMonth};
+use crate::{Cancel, Error, Result};
 
 /// One reported month of one replication.
 #[derive(Debug, Clone)]
@@ -49,6 +50,16 @@ pub struct ReplicationResult {
 /// Runs replication `r` of a scenario through burn-in and the reported
 /// months.
 pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
+    match run_replication_cancellable(s, r, &Cancel::new()) {
+        Ok(result) => result,
+        Err(e) => unreachable!("a replication nobody can cancel failed: {e}"),
+    }
+}
+
+/// As [`run_replication`], checking `cancel` before every month: a
+/// cancelled replication stops within one month with
+/// [`Error::Interrupted`].
+pub fn run_replication_cancellable(s: &Scenario, r: u32, cancel: &Cancel) -> Result<ReplicationResult> {
     let mut rep = Replication::new(s, r);
     let burn_in = s.simulation.burn_in_months;
     let total = burn_in + s.simulation.months;
@@ -56,6 +67,11 @@ pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
     let mut months = Vec::with_capacity(s.simulation.months as usize);
     let mut profile = Profile::default();
     for t in 0..total {
+        if cancel.is_requested() {
+            return Err(Error::Interrupted(format!(
+                "replication {r} stopped before month {t}"
+            )));
+        }
         let measured = month::step_profiled(&mut rep, &mut profile);
         if t >= burn_in {
             if names.is_empty() {
@@ -73,11 +89,11 @@ pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
         .filter(|f| f.alive)
         .map(|f| f.employees())
         .collect();
-    ReplicationResult {
+    Ok(ReplicationResult {
         replication: r,
         names,
         months,
         size_tail_exponent: hill_tail_exponent(&employees, SIZE_TAIL_SHARE),
         profile,
-    }
+    })
 }
