@@ -1,6 +1,6 @@
 //! Cooperative cancellation. The binary sets the flag from its signal
-//! handlers (Ctrl-C, SIGTERM); the library only reads it, between months
-//! of a replication, so work stops within one month and every replication
+//! handlers (Ctrl-C, SIGTERM); the library only reads it, between the
+//! phases of a month, so work stops within one phase and every replication
 //! finished before it is kept.
 
 use std::sync::Arc;

@@ -300,7 +300,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Ctrl-C (SIGINT) and SIGTERM ask the work to stop between months; a
+/// Ctrl-C (SIGINT) and SIGTERM ask the work to stop between phases of a month; a
 /// second one ends the program at once (exit 130 or 143), leaving only
 /// complete files and temporaries that --resume removes.
 fn cancel_on_signals() -> anyhow::Result<Cancel> {

@@ -231,7 +231,7 @@ pub struct Options {
     /// Continue an interrupted run in the same directory, reading back the
     /// replications (sweep cells) it finished.
     pub resume: bool,
-    /// Stop between months when requested; finished work stays on disk.
+    /// Stop between phases of a month when requested; finished work stays on disk.
     pub cancel: Cancel,
 }
 

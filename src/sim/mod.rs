@@ -56,8 +56,8 @@ pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
     }
 }
 
-/// As [`run_replication`], checking `cancel` before every month: a
-/// cancelled replication stops within one month with
+/// As [`run_replication`], checking `cancel` before every phase of every
+/// month: a cancelled replication stops within one phase with
 /// [`Error::Interrupted`].
 pub fn run_replication_cancellable(s: &Scenario, r: u32, cancel: &Cancel) -> Result<ReplicationResult> {
     let mut rep = Replication::new(s, r);
@@ -67,12 +67,13 @@ pub fn run_replication_cancellable(s: &Scenario, r: u32, cancel: &Cancel) -> Res
     let mut months = Vec::with_capacity(s.simulation.months as usize);
     let mut profile = Profile::default();
     for t in 0..total {
-        if cancel.is_requested() {
+        // Checked before every phase: at a million firms a month takes
+        // seconds.
+        let Some(measured) = month::step_profiled(&mut rep, &mut profile, cancel) else {
             return Err(Error::Interrupted(format!(
-                "replication {r} stopped before month {t}"
+                "replication {r} stopped in month {t}"
             )));
-        }
-        let measured = month::step_profiled(&mut rep, &mut profile);
+        };
         if t >= burn_in {
             if names.is_empty() {
                 names = measured.iter().map(|(n, _)| *n).collect();

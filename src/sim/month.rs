@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::cancel::Cancel;
 use crate::metrics::{self, Tally, Value};
 
 use super::ledger::Ledger;
@@ -32,12 +33,21 @@ pub const PHASES: [(&str, Phase); 11] = [
 
 /// Simulates month `rep.t` and returns its metrics.
 pub fn step(rep: &mut Replication) -> Vec<(&'static str, Value)> {
-    step_profiled(rep, &mut Profile::default())
+    step_profiled(rep, &mut Profile::default(), &Cancel::new()).expect("nobody can cancel this month")
 }
 
-/// `step`, adding the wall time of each phase to `profile`.
-pub fn step_profiled(rep: &mut Replication, profile: &mut Profile) -> Vec<(&'static str, Value)> {
+/// `step`, adding the wall time of each phase to `profile`, and checking
+/// `cancel` before each phase: `None` if it stopped (the month is then
+/// half done, and the replication must be dropped).
+pub fn step_profiled(
+    rep: &mut Replication,
+    profile: &mut Profile,
+    cancel: &Cancel,
+) -> Option<Vec<(&'static str, Value)>> {
     for (name, phase) in PHASES {
+        if cancel.is_requested() {
+            return None;
+        }
         let started = Instant::now();
         phase(rep);
         profile.add(name, started.elapsed());
@@ -47,7 +57,7 @@ pub fn step_profiled(rep: &mut Replication, profile: &mut Profile) -> Vec<(&'sta
     profile.add("11 metrics", started.elapsed());
     profile.firm_months += rep.initial_firms as u64;
     rep.t += 1;
-    values
+    Some(values)
 }
 
 /// Clears the month's scratch and notes what falls due: working-capital
