@@ -467,6 +467,20 @@ mod tests {
     use super::*;
     use crate::scenario::{SizeClassPreset, TermMix, World, YearMonth};
 
+    /// A value printed in shortest round-trip form (as sweeps print the
+    /// values they set) is read back to the same bits: serde_json's
+    /// `float_roundtrip` parser, not its faster approximate one.
+    #[test]
+    fn set_values_read_back_to_the_same_bits() {
+        let mut bits = 0x9E37_79B9_7F4A_7C15_u64;
+        for _ in 0..100_000 {
+            bits = crate::sim::rng::mix(bits);
+            let x = crate::sim::rng::unit(bits) * 10f64.powi((bits % 9) as i32 - 4);
+            let o = Override::new("banks.prior_pd", &x.to_string());
+            assert_eq!(o.value.as_f64().map(f64::to_bits), Some(x.to_bits()), "{x}");
+        }
+    }
+
     /// Writes `files` (name, JSON text) into a fresh directory.
     fn files(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
