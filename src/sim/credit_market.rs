@@ -689,10 +689,16 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
     let buckets = s.banks.pd_buckets as usize;
     let g = &s.government.guarantee;
 
+    // Fetched this many applicants ahead, a firm is in cache when its
+    // turn comes.
+    const AHEAD: usize = 4;
     // Screen everyone first: the observed score orders the queue.
     let mut screened = std::mem::take(&mut desk.out.screened);
     screened.clear();
-    for &i in queue {
+    for (k, &i) in queue.iter().enumerate() {
+        if let Some(&next) = queue.get(k + AHEAD) {
+            desk.slots.prefetch(next as usize);
+        }
         // SAFETY: firm i is in this bank's queue.
         let (firm, _) = unsafe { desk.slots.read(i as usize) };
         let applicant = screen(desk, firm, i as usize);
@@ -709,9 +715,6 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
             .then(a.firm.cmp(&b.firm))
     });
 
-    // Served this many applicants ahead, a firm is in cache when its
-    // turn comes.
-    const AHEAD: usize = 4;
     for (
         k,
         &Screened {
