@@ -25,6 +25,11 @@ pub enum Error {
     /// parameter combination); the message names replication, month and agent.
     #[error("{0}")]
     Runtime(String),
+    /// A month ended in an impossible state (NaN, a negative stock, a bank
+    /// balance sheet that does not balance): the run stops before anything
+    /// of it is written. A bug, or parameters beyond what the model handles.
+    #[error("the simulation reached an impossible state: {0}")]
+    Invariant(Box<crate::sim::invariants::Violation>),
 }
 
 impl Error {

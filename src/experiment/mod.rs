@@ -198,8 +198,9 @@ pub(crate) fn magnitude(e: &Estimate) -> f64 {
 }
 
 /// Runs every replication of `s` in parallel (results are identical for
-/// any number of threads) and returns them in replication order.
-pub fn run_replications(s: &Scenario) -> Vec<ReplicationResult> {
+/// any number of threads) and returns them in replication order, or the
+/// first failed replication's error.
+pub fn run_replications(s: &Scenario) -> Result<Vec<ReplicationResult>> {
     let n = s.simulation.replications as u64;
     let bar = ProgressBar::new(n).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications, {elapsed}")
@@ -220,7 +221,7 @@ pub fn run_replications(s: &Scenario) -> Vec<ReplicationResult> {
 /// to `out`.
 pub fn run_scenario(s: &Scenario, out: &Path) -> Result<RunReport> {
     let started = Instant::now();
-    let results = run_replications(s);
+    let results = run_replications(s)?;
     let summary = Summary::new(&results);
     output::write_run(out, s, &results, &summary)?;
     let monthly = figures::Monthly::new(&results, &figures::charted_metrics());
@@ -283,7 +284,7 @@ impl Timing {
 /// writing the table to `out`.
 pub fn calibrate(s: &Scenario, out: &Path) -> Result<CalibrationReport> {
     let started = Instant::now();
-    let rows = calibration::table(&run_replications(s));
+    let rows = calibration::table(&run_replications(s)?);
     output::write_calibration(out, s, &rows)?;
     Ok(CalibrationReport {
         name: s.name.clone(),
@@ -345,7 +346,7 @@ pub fn calibration_search(
     progress: impl FnMut(usize, &search::Point),
 ) -> Result<SearchReport> {
     let started = Instant::now();
-    let (points, best) = search::search(s, n, design_seed, progress);
+    let (points, best) = search::search(s, n, design_seed, progress)?;
     output::write_search(out, s, &points)?;
     let best = points[best].clone();
     let mut timing = Timing::of(s, started);
@@ -417,7 +418,7 @@ pub fn run_comparison(scenarios: &[Scenario], out: &Path) -> Result<ComparisonRe
             name = format!("{}_{k}", s.name);
             k += 1;
         }
-        let results = run_replications(&s);
+        let results = run_replications(&s)?;
         let summary = Summary::new(&results);
         output::write_run(&out.join(&name), &s, &results, &summary)?;
         firm_months += s.simulation.replications as u64
@@ -524,10 +525,12 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path) -> Result<SweepReport> {
     let mut first_point: Vec<Vec<Option<f64>>> = Vec::new();
     let mut firm_months = 0u64;
     for batch in cells.chunks(SWEEP_BATCH) {
+        // A failed cell stops the sweep; sweep.csv stays under its
+        // temporary name, so no file looks complete.
         let rows: Vec<(usize, u32, Summary)> = batch
             .par_iter()
-            .map(|&(p, r)| (p, r, Summary::new(&[run_replication(&sweep.points[p].1, r)])))
-            .collect();
+            .map(|&(p, r)| Ok((p, r, Summary::new(&[run_replication(&sweep.points[p].1, r)?]))))
+            .collect::<Result<_>>()?;
         for (p, r, summary) in rows {
             if names.is_empty() {
                 names = summary.names.clone();

@@ -7,6 +7,7 @@ pub mod credit_market;
 pub mod dynamics;
 pub mod financing;
 pub mod government;
+pub mod invariants;
 pub mod ledger;
 pub mod month;
 pub mod orders;
@@ -21,6 +22,9 @@ pub mod state;
 pub use profile::Profile;
 pub use state::Replication;
 
+use std::time::Instant;
+
+use crate::Error;
 use crate::experiment::stats::{SIZE_TAIL_SHARE, hill_tail_exponent};
 use crate::metrics::Value;
 use crate::scenario::{Scenario, YearMonth};
@@ -46,8 +50,9 @@ pub struct ReplicationResult {
 }
 
 /// Runs replication `r` of a scenario through burn-in and the reported
-/// months.
-pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
+/// months. Every month ends with the invariant checks
+/// ([`invariants::check_month`]); the first violation stops the run.
+pub fn run_replication(s: &Scenario, r: u32) -> Result<ReplicationResult, Error> {
     let mut rep = Replication::new(s, r);
     let burn_in = s.simulation.burn_in_months;
     let total = burn_in + s.simulation.months;
@@ -56,6 +61,9 @@ pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
     let mut profile = Profile::default();
     for t in 0..total {
         let measured = month::step_profiled(&mut rep, &mut profile);
+        let started = Instant::now();
+        invariants::check_month(&rep, &measured).map_err(Error::Invariant)?;
+        profile.add("12 invariants", started.elapsed());
         if t >= burn_in {
             if names.is_empty() {
                 names = measured.iter().map(|(n, _)| *n).collect();
@@ -72,11 +80,11 @@ pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
         .filter(|f| f.alive)
         .map(|f| f.employees())
         .collect();
-    ReplicationResult {
+    Ok(ReplicationResult {
         replication: r,
         names,
         months,
         size_tail_exponent: hill_tail_exponent(&employees, SIZE_TAIL_SHARE),
         profile,
-    }
+    })
 }
