@@ -122,7 +122,10 @@ fn first_non_finite(agent: impl Fn() -> String, values: &[(&'static str, f64)]) 
 
 /// The first stock below `-SIGN_TOLERANCE × (1 + scale)` (or not finite).
 fn first_negative(agent: impl Fn() -> String, scale: f64, values: &[(&'static str, f64)]) -> Option<Problem> {
-    let floor = -SIGN_TOLERANCE * (1.0 + scale.abs());
+    // A non-finite scale is reported by its own check, not blamed on
+    // the stocks compared with it.
+    let scale = if scale.is_finite() { scale.abs() } else { 0.0 };
+    let floor = -SIGN_TOLERANCE * (1.0 + scale);
     values
         .iter()
         .find(|(_, x)| !(x.is_finite() && *x >= floor))
