@@ -204,3 +204,44 @@ fn every_shipped_scenario_passes_the_invariant_checks() {
         }
     }
 }
+
+/// When the checks fire, the run stops with a runtime error (exit code 1)
+/// and leaves no result file under its final name. No valid scenario gets
+/// there, so the state is corrupted behind validation's back.
+#[test]
+fn a_violation_writes_no_result_file() {
+    let mut s = scenario("baseline", &[]);
+    s.banks.types[0].equity_kusd_per_firm = f64::NAN;
+    let dir = tempfile::tempdir().unwrap();
+    let error = tradefin::experiment::run_scenario(&s, &dir.path().join("run")).unwrap_err();
+    assert!(!error.is_input());
+    assert!(
+        error.to_string().starts_with(
+            "the simulation reached an impossible state: replication 0, month 2005-07 (simulation month 0, burn-in): bank 0 "
+        ),
+        "{error}"
+    );
+    assert!(!dir.path().join("run").exists());
+
+    let good = scenario("baseline", &[]);
+    let sweep = tradefin::experiment::sweep::Sweep {
+        name: "broken".into(),
+        description: String::new(),
+        base: "baseline".into(),
+        design: tradefin::experiment::sweep::Design::Grid,
+        parameters: vec!["banks.types[0].equity_kusd_per_firm".into()],
+        points: vec![
+            (vec![serde_json::json!(1.0)], good),
+            (vec![serde_json::json!("NaN")], s),
+        ],
+    };
+    let out = dir.path().join("sweep");
+    let error = tradefin::experiment::run_sweep(&sweep, &out).unwrap_err();
+    assert!(matches!(error, tradefin::Error::Invariant(_)), "{error}");
+    let finals: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    assert!(finals.is_empty(), "{finals:?}");
+}
