@@ -60,7 +60,7 @@ fn unknown_key() {
 fn wrong_type() {
     check_file(
         r#"{"simulation": {"months": "many"}}"#,
-        &["tradefin: bad.json: simulation.months = \"many\": must be a whole number ≥ 0"],
+        &["tradefin: bad.json: simulation.months = \"many\": must be a whole number between 1 and 1200"],
     );
 }
 
@@ -76,7 +76,7 @@ fn probability_outside_0_1() {
 fn negative_count() {
     check_file(
         r#"{"simulation": {"firms": -5}}"#,
-        &["tradefin: bad.json: simulation.firms = -5: must be a whole number ≥ 0"],
+        &["tradefin: bad.json: simulation.firms = -5: must be a whole number between 1 and 10000000"],
     );
 }
 

@@ -460,7 +460,7 @@ fn to_document(scenario: &Scenario) -> Result<Value> {
 }
 
 /// Rewrites serde's message in the scenario format's terms:
-/// `simulation.firms = -5: must be a whole number ≥ 0`.
+/// `simulation.firms = -5: must be a whole number between 1 and 10000000`.
 fn explain(path: &JsonPath, value: Option<&Value>, message: &str) -> String {
     let at = |text: String| match path.is_root() {
         true => text,
@@ -487,7 +487,8 @@ fn explain(path: &JsonPath, value: Option<&Value>, message: &str) -> String {
         .and_then(|_| message.rsplit_once(", expected "))
         .map(|(_, expected)| expected)
     {
-        format!("must be {}", plain_expected(expected, &value))
+        let range = super::validate::allowed_range(&path.to_string());
+        format!("must be {}", plain_expected(expected, &value, range.as_deref()))
     } else if let Some(variants) = message
         .strip_prefix("unknown variant ")
         .and_then(|rest| rest.split_once(", expected "))
@@ -508,7 +509,19 @@ fn explain(path: &JsonPath, value: Option<&Value>, message: &str) -> String {
 }
 
 /// serde's name for an expected type, in words.
-fn plain_expected(expected: &str, value: &str) -> String {
+/// `range` is what validation allows at the place (`between 1 and 1200`),
+/// when it checks one.
+fn plain_expected(expected: &str, value: &str, range: Option<&str>) -> String {
+    let integer = matches!(
+        expected,
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64"
+    );
+    match range {
+        Some(range) if integer => return format!("a whole number {range}"),
+        Some(range) if range.starts_with("a ") => return range.to_string(),
+        Some(range) if matches!(expected, "f32" | "f64") => return format!("a number {range}"),
+        _ => {}
+    }
     let too_large = !value.starts_with('-') && value.parse::<u64>().is_ok();
     let max = match expected {
         "u8" => Some(u8::MAX as u64),
@@ -779,7 +792,7 @@ mod tests {
             failure(&path(&dir, "types.json"), &[]),
             (
                 path(&dir, "types.json"),
-                "simulation.firms = -5: must be a whole number ≥ 0".to_string()
+                "simulation.firms = -5: must be a whole number between 1 and 10000000".to_string()
             )
         );
     }
@@ -790,15 +803,32 @@ mod tests {
             (r#"{"simulaton": {}}"#, "did you mean `simulation`?"),
             (
                 r#"{"simulation": {"firms": 5000000000}}"#,
-                "simulation.firms = 5000000000: must be a whole number ≤ 4294967295",
+                "simulation.firms = 5000000000: must be a whole number between 1 and 10000000",
             ),
             (
                 r#"{"simulation": {"firms": 1.5}}"#,
-                "simulation.firms = 1.5: must be a whole number ≥ 0",
+                "simulation.firms = 1.5: must be a whole number between 1 and 10000000",
+            ),
+            // A type error states the range validation would check.
+            (
+                r#"{"simulation": {"firms": 1e20}}"#,
+                "simulation.firms = 1e+20: must be a whole number between 1 and 10000000",
+            ),
+            (
+                r#"{"banks": {"types": [{}, {"count": "NaN"}]}}"#,
+                "banks.types[1].count = \"NaN\": must be a whole number ≥ 1",
             ),
             (
                 r#"{"world": {"cny_per_usd": "x"}}"#,
-                "world.cny_per_usd = \"x\": must be a number",
+                "world.cny_per_usd = \"x\": must be a number > 0",
+            ),
+            (
+                r#"{"simulation": {"seed": 18446744073709551616}}"#,
+                "simulation.seed = 1.8446744073709552e+19: must be a whole number ≥ 0",
+            ),
+            (
+                r#"{"simulation": {"seed": 1, "replications": 5000000000}}"#,
+                "simulation.replications = 5000000000: must be a whole number between 1 and 1000000",
             ),
             (r#"{"world": 5}"#, "world = 5: must be an object"),
             (
@@ -906,7 +936,7 @@ mod tests {
             failure("baseline", &[set("simulation.months=-1")]),
             (
                 "--set".to_string(),
-                "simulation.months = -1: must be a whole number ≥ 0".to_string()
+                "simulation.months = -1: must be a whole number between 1 and 1200".to_string()
             )
         );
     }

@@ -50,6 +50,35 @@ pub struct Bounds {
     pub high: Option<(f64, bool)>,
 }
 
+/// What validation allows for the number at `path` (`banks.types[2].count`
+/// is looked up as `banks.types[0].count`), without "must be":
+/// `between 1 and 1200`, `≥ 0`. Lets a type error state the whole range.
+pub fn allowed_range(path: &str) -> Option<String> {
+    let mut normalized = String::with_capacity(path.len());
+    let mut in_index = false;
+    for ch in path.chars() {
+        match ch {
+            '[' => {
+                in_index = true;
+                normalized.push_str("[0");
+            }
+            ']' => {
+                in_index = false;
+                normalized.push(']');
+            }
+            _ if in_index => {}
+            _ => normalized.push(ch),
+        }
+    }
+    let text = check(&Scenario::default())
+        .ranges
+        .into_iter()
+        .find(|(p, _)| *p == normalized)?
+        .1
+        .to_string();
+    Some(text.strip_prefix("must be ").unwrap_or(&text).to_string())
+}
+
 /// The range of every numeric parameter of `s` that its checks cover
 /// (optional values only where `s` has them).
 pub fn bounds(s: &Scenario) -> Vec<Bounds> {
