@@ -49,6 +49,9 @@ impl Rng {
 struct Doc {
     label: String,
     bytes: Vec<u8>,
+    /// The top-level key a mutation changed: an error must name it (or a
+    /// line and column, if the mutation broke the JSON).
+    place: Option<String>,
 }
 
 impl Doc {
@@ -56,7 +59,16 @@ impl Doc {
         Doc {
             label: label.into(),
             bytes: text.into().into_bytes(),
+            place: None,
         }
+    }
+
+    fn at(mut self, path: &[PathStep]) -> Self {
+        self.place = match path.first() {
+            Some(PathStep::Key(key)) => Some(key.clone()),
+            _ => None,
+        };
+        self
     }
 }
 
@@ -201,13 +213,10 @@ fn mutations(name: &str, doc: &Value, per_path: usize, rng: &mut Rng, out: &mut 
     paths(doc, &mut Vec::new(), &mut all);
     for path in &all {
         let at = show(path);
-        out.push(Doc::text(format!("{name}: delete {at}"), deleted(doc, path)));
+        out.push(Doc::text(format!("{name}: delete {at}"), deleted(doc, path)).at(path));
         for _ in 0..per_path {
             let raw = rng.pick(REPLACEMENTS);
-            out.push(Doc::text(
-                format!("{name}: {at} = {raw}"),
-                replaced(doc, path, raw),
-            ));
+            out.push(Doc::text(format!("{name}: {at} = {raw}"), replaced(doc, path, raw)).at(path));
         }
     }
     let mut objects = vec![Vec::new()];
@@ -223,16 +232,23 @@ fn mutations(name: &str, doc: &Value, per_path: usize, rng: &mut Rng, out: &mut 
         };
         let first = map.iter().next().map(|(k, v)| (k.clone(), v.to_string()));
         for key in ["ключ", "🚀", "", "\u{0}", "simulation\u{200b}"] {
-            out.push(Doc::text(
-                format!("{name}: {at} gets key {key:?}"),
-                with_key(doc, path, key, "1"),
-            ));
+            out.push(
+                Doc::text(
+                    format!("{name}: {at} gets key {key:?}"),
+                    with_key(doc, path, key, "1"),
+                )
+                .at(path),
+            );
         }
         if let Some((key, value)) = first {
-            out.push(Doc::text(
-                format!("{name}: {at}.{key} given twice"),
-                with_key(doc, path, &key, &value),
-            ));
+            let whole = [path.clone(), vec![PathStep::Key(key.clone())]].concat();
+            out.push(
+                Doc::text(
+                    format!("{name}: {at}.{key} given twice"),
+                    with_key(doc, path, &key, &value),
+                )
+                .at(&whole),
+            );
         }
     }
 }
@@ -327,6 +343,7 @@ fn structural(rng: &mut Rng, out: &mut Vec<Doc>) {
         out.push(Doc {
             label: format!("random bytes #{i}"),
             bytes,
+            place: None,
         });
     }
     const TOKENS: &[&str] = &[
@@ -364,6 +381,7 @@ fn prefixes(name: &str, text: &str, step: usize, out: &mut Vec<Doc>) {
         out.push(Doc {
             label: format!("{name} cut after {end} bytes"),
             bytes: bytes[..end].to_vec(),
+            place: None,
         });
     }
 }
@@ -621,6 +639,15 @@ fn try_all<T>(
                 let first = message.lines().next().unwrap_or("");
                 if !(source_name == file_name || source_name.starts_with("builtin:")) {
                     fail(format!("blamed on {source_name:?}, not the file: {message}"));
+                } else if doc
+                    .place
+                    .as_ref()
+                    .is_some_and(|place| !first.starts_with("line ") && !first.contains(place.as_str()))
+                {
+                    fail(format!(
+                        "the message does not name the changed key {:?}: {message}",
+                        doc.place
+                    ));
                 } else if !message.lines().all(|l| {
                     let l = l.strip_prefix(&format!("{file_name}: ")).unwrap_or(l);
                     names_a_place(l) || l.starts_with("builtin:")
