@@ -29,6 +29,11 @@ pub enum Error {
     /// kept on disk; `--resume` continues from there.
     #[error("interrupted: {0}")]
     Interrupted(String),
+    /// A month ended in an impossible state (NaN, a negative stock, a bank
+    /// balance sheet that does not balance): the run stops before anything
+    /// of it is written. A bug, or parameters beyond what the model handles.
+    #[error("the simulation reached an impossible state: {0}")]
+    Invariant(Box<crate::sim::invariants::Violation>),
 }
 
 impl Error {

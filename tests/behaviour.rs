@@ -26,7 +26,7 @@ fn run_with(replications: usize, firms: usize, changes: &[(&str, &str)]) -> Summ
     }
     overrides.extend(changes.iter().map(|(path, value)| Override::new(path, value)));
     let s = scenario::load("baseline", &overrides).expect("a valid test scenario");
-    Summary::new(&run_replications(&s))
+    Summary::new(&run_replications(&s).expect("the run passes its invariant checks"))
 }
 
 fn all_bank_types(path: &str, value: &str) -> Vec<(String, String)> {

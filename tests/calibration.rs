@@ -20,7 +20,7 @@ fn the_baseline_stays_in_its_calibrated_bands() {
         overrides.push(Override::new("simulation.seed", &seed));
     }
     let s = scenario::load("baseline", &overrides).unwrap();
-    let rows = calibration::table(&run_replications(&s));
+    let rows = calibration::table(&run_replications(&s).expect("the run passes its invariant checks"));
     let mut out = Vec::new();
     for (row, target) in rows.iter().zip(calibration::TARGETS.iter()) {
         if !CALIBRATED.contains(&row.id) {

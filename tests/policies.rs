@@ -21,7 +21,7 @@ fn run(name: &str, changes: &[(&str, &str)]) -> Summary {
     }
     overrides.extend(changes.iter().map(|(path, value)| Override::new(path, value)));
     let s = scenario::load(name, &overrides).expect("a valid test scenario");
-    Summary::new(&run_replications(&s))
+    Summary::new(&run_replications(&s).expect("the run passes its invariant checks"))
 }
 
 /// Every replication has `metric` above `low`.

@@ -207,8 +207,9 @@ pub(crate) fn magnitude(e: &Estimate) -> f64 {
 }
 
 /// Runs every replication of `s` in parallel (results are identical for
-/// any number of threads) and returns them in replication order.
-pub fn run_replications(s: &Scenario) -> Vec<ReplicationResult> {
+/// any number of threads) and returns them in replication order, or the
+/// first failed replication's error.
+pub fn run_replications(s: &Scenario) -> Result<Vec<ReplicationResult>> {
     let n = s.simulation.replications as u64;
     let bar = ProgressBar::new(n).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} replications, {elapsed}")
@@ -403,7 +404,7 @@ impl Timing {
 /// writing the table to `out`.
 pub fn calibrate(s: &Scenario, out: &Path) -> Result<CalibrationReport> {
     let started = Instant::now();
-    let rows = calibration::table(&run_replications(s));
+    let rows = calibration::table(&run_replications(s)?);
     output::write_calibration(out, s, &rows)?;
     Ok(CalibrationReport {
         name: s.name.clone(),
@@ -465,7 +466,7 @@ pub fn calibration_search(
     progress: impl FnMut(usize, &search::Point),
 ) -> Result<SearchReport> {
     let started = Instant::now();
-    let (points, best) = search::search(s, n, design_seed, progress);
+    let (points, best) = search::search(s, n, design_seed, progress)?;
     output::write_search(out, s, &points)?;
     let best = points[best].clone();
     let mut timing = Timing::of(s, started);

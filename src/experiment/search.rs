@@ -125,14 +125,14 @@ pub fn at(base: &Scenario, values: &[f64]) -> Scenario {
 }
 
 /// Runs and scores one point.
-pub fn evaluate(base: &Scenario, values: &[f64]) -> Point {
-    let rows = calibration::table(&run_replications(&at(base, values)));
-    Point {
+pub fn evaluate(base: &Scenario, values: &[f64]) -> crate::Result<Point> {
+    let rows = calibration::table(&run_replications(&at(base, values))?);
+    Ok(Point {
         values: values.to_vec(),
         distance: calibration::distance(&rows),
         in_band: rows.iter().filter(|r| r.in_band).count(),
         rows,
-    }
+    })
 }
 
 /// The search: `n` points over the full ranges, then `n / 2` in a box a
@@ -143,11 +143,11 @@ pub fn search(
     n: usize,
     seed: u64,
     mut progress: impl FnMut(usize, &Point),
-) -> (Vec<Point>, usize) {
+) -> crate::Result<(Vec<Point>, usize)> {
     let full: Vec<(f64, f64)> = FREE.iter().map(|p| (p.low, p.high)).collect();
     let mut points = Vec::new();
     for values in latin_hypercube(&full, n, seed) {
-        let p = evaluate(base, &values);
+        let p = evaluate(base, &values)?;
         progress(points.len(), &p);
         points.push(p);
     }
@@ -161,12 +161,12 @@ pub fn search(
         })
         .collect();
     for values in latin_hypercube(&narrow, (n / 2).max(1), seed.wrapping_add(1)) {
-        let p = evaluate(base, &values);
+        let p = evaluate(base, &values)?;
         progress(points.len(), &p);
         points.push(p);
     }
     let best = best_of(&points);
-    (points, best)
+    Ok((points, best))
 }
 
 /// Most targets in band first, then the smallest distance.

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::scenario::load::{deserialize_as, parse_object, read_text};
 use crate::scenario::merge::JsonPath;
 use crate::scenario::{self, Override, Scenario};
 use crate::{Error, Result};
@@ -66,7 +67,7 @@ pub struct Sweep {
 /// its points; `overrides` apply to every point before the swept values.
 pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
     let (source, text, dir) = if Path::new(spec).is_file() {
-        let text = std::fs::read_to_string(spec).map_err(|e| Error::io(Path::new(spec), e))?;
+        let text = read_text(Path::new(spec))?;
         let dir = Path::new(spec)
             .parent()
             .map(Path::to_path_buf)
@@ -84,10 +85,26 @@ pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
             ),
         ));
     };
-    let de = &mut serde_json::Deserializer::from_str(&text);
-    let file: SweepFile = serde_path_to_error::deserialize(de)
-        .map_err(|e| Error::input(&source, format!("{}: {}", e.path(), e.inner())))?;
+    let document = Value::Object(parse_object(&source, &text)?);
+    let file: SweepFile = deserialize_as(&document).map_err(|message| Error::input(&source, message))?;
     let bad = |path: &str, message: String| Error::input(&source, format!("{path}: {message}"));
+    let base = base_spec(&file, dir.as_deref());
+    if !Path::new(&base).is_file() && scenario::builtin::find(&base).is_none() {
+        return Err(bad(
+            "base",
+            format!(
+                "{}: no such file (relative to the sweep file), and no built-in scenario of that name \
+                 (built-ins: {})",
+                Value::from(file.base.as_str()),
+                scenario::builtin::names()
+            ),
+        ));
+    }
+    if let Some(name) = &file.name
+        && let Some(allowed) = scenario::validate::file_name_problem(name)
+    {
+        return Err(bad("name", format!("{}: {allowed}", Value::from(name.as_str()))));
+    }
     if file.parameters.is_empty() {
         return Err(bad("parameters", "must name at least one scenario path".into()));
     }
@@ -101,27 +118,61 @@ pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
                     ));
                 }
             }
+            // Counted before the points are built: a few long lists
+            // multiply to more points than memory holds.
+            let points = file
+                .parameters
+                .values()
+                .try_fold(1usize, |n, vs| n.checked_mul(vs.len()))
+                .filter(|n| *n <= MAX_POINTS);
+            if points.is_none() {
+                let lengths: Vec<String> = file.parameters.values().map(|vs| vs.len().to_string()).collect();
+                return Err(bad(
+                    "parameters",
+                    format!(
+                        "a grid of {} values has more than {MAX_POINTS} points (every combination); \
+                         list fewer values, or use a latin_hypercube",
+                        lengths.join(" × ")
+                    ),
+                ));
+            }
             grid(&file.parameters.values().cloned().collect::<Vec<_>>())
         }
         Design::LatinHypercube => {
-            let samples = file.samples.filter(|n| *n >= 1).ok_or_else(|| {
-                bad(
-                    "samples",
-                    "a latin_hypercube needs \"samples\": the number of points (≥ 1)".into(),
-                )
-            })?;
+            let samples = file
+                .samples
+                .filter(|n| (1..=MAX_POINTS as u64).contains(&u64::from(*n)))
+                .ok_or_else(|| {
+                    let found = file.samples.map_or("none".to_string(), |n| n.to_string());
+                    bad(
+                        "samples",
+                        format!(
+                            "{found}: a latin_hypercube needs \"samples\": the number of points, \
+                             between 1 and {MAX_POINTS}"
+                        ),
+                    )
+                })?;
             let mut bounds = Vec::new();
             for (path, vs) in &file.parameters {
                 match vs.as_slice() {
-                    [low, high] if low.as_f64().zip(high.as_f64()).is_some_and(|(l, h)| l <= h) => {
-                        bounds.push((low.as_f64().unwrap(), high.as_f64().unwrap()));
+                    [low, high]
+                        if low
+                            .as_f64()
+                            .zip(high.as_f64())
+                            .is_some_and(|(l, h)| l <= h && (h - l).is_finite()) =>
+                    {
+                        bounds.push((
+                            low.as_f64().unwrap_or_default(),
+                            high.as_f64().unwrap_or_default(),
+                        ));
                     }
                     _ => {
                         return Err(bad(
                             &format!("parameters.{path}"),
                             format!(
-                                "{}: a latin_hypercube needs [low, high], two numbers with low ≤ high",
-                                Value::Array(vs.clone())
+                                "{}: a latin_hypercube needs [low, high], two numbers with low ≤ high \
+                                 (and high − low a finite number)",
+                                short(&Value::Array(vs.clone()))
                             ),
                         ));
                     }
@@ -162,9 +213,15 @@ pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
                 .collect()
         }
     };
-    let base = base_spec(&file, dir.as_deref());
+    // The base with the command line's overrides alone: a bad `--set`
+    // there is the command line's fault, reported as such.
+    scenario::load(&base, overrides).map_err(|e| match e {
+        Error::Input { ref source_name, .. } if source_name == "--set" => e,
+        e => Error::input(&source, format!("{e}")),
+    })?;
     let parameters: Vec<String> = file.parameters.keys().cloned().collect();
     let mut points = Vec::with_capacity(values.len());
+    let (values_len, mut cells) = (values.len(), 0u64);
     for point in values {
         let mut all = overrides.to_vec();
         all.extend(
@@ -173,7 +230,31 @@ pub fn load(spec: &str, overrides: &[Override]) -> Result<Sweep> {
                 .zip(&point)
                 .map(|(path, v)| Override::new(path, &v.to_string())),
         );
-        let s = scenario::load(&base, &all).map_err(|e| Error::input(&source, format!("{e}")))?;
+        let s = scenario::load(&base, &all).map_err(|e| match e {
+            // The last `--set` is the point's own values: say which point.
+            Error::Input { source_name, message } if source_name == "--set" => {
+                let values: Vec<String> = parameters
+                    .iter()
+                    .zip(&point)
+                    .map(|(path, v)| format!("{path} = {}", short(v)))
+                    .collect();
+                bad(
+                    "parameters",
+                    format!("point {} ({}): {message}", points.len() + 1, values.join(", ")),
+                )
+            }
+            e => Error::input(&source, format!("{e}")),
+        })?;
+        cells += u64::from(s.simulation.replications);
+        if cells > MAX_CELLS {
+            return Err(bad(
+                "parameters",
+                format!(
+                    "{} points of {} replications are more than {MAX_CELLS} point-replications",
+                    values_len, s.simulation.replications
+                ),
+            ));
+        }
         points.push((point, s));
     }
     let name = file.name.clone().unwrap_or_else(|| {
@@ -257,6 +338,21 @@ pub fn from_manifest(entry: &super::cells::SweepEntry, first: &Scenario) -> Resu
         parameters: entry.parameters.clone(),
         points,
     })
+}
+
+/// Most points in a sweep: each is a resolved scenario held in memory.
+pub const MAX_POINTS: usize = 10_000;
+
+/// Most point-replications (cells) in a sweep.
+pub const MAX_CELLS: u64 = 10_000_000;
+
+/// A value as compact JSON, cut short if long.
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
 }
 
 /// The base scenario as `scenario::load` takes it: a path relative to the

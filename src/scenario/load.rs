@@ -152,7 +152,7 @@ impl Origin {
 
     fn text(&self) -> Result<String> {
         match self {
-            Origin::File(path) => std::fs::read_to_string(path).map_err(|e| Error::io(path, e)),
+            Origin::File(path) => read_text(path),
             Origin::Builtin { text, .. } => Ok(text.to_string()),
         }
     }
@@ -286,9 +286,142 @@ fn read_chain(top: Origin) -> Result<Vec<Layer>> {
     }
 }
 
+/// Reads a scenario or sweep file as text. Bytes that are not UTF-8 are
+/// bad input (exit code 2), not a failure to read; a byte order mark,
+/// which some editors write, is skipped.
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&e.into_bytes()[..offset]).into_owned();
+            let line = text.matches('\n').count() + 1;
+            let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(Error::input(
+                path.display().to_string(),
+                format!(
+                    "line {line} column {column}: not UTF-8 text (byte {offset}); save the file as UTF-8"
+                ),
+            ))
+        }
+    }
+}
+
+/// Parses JSON text like `serde_json::from_str::<Value>`, but a key given
+/// twice in one object is an error naming its path: serde_json would keep
+/// the last silently, and a user who writes `coverage` twice meant one of
+/// them. Nesting deeper than serde_json's limit (128) is an error too.
+pub(crate) fn parse_json(text: &str) -> Result<Value, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = match serde_path_to_error::deserialize(&mut de) {
+        Ok(Strict(value)) => value,
+        Err(e) => return Err(parse_error(Some(e.path()), e.inner())),
+    };
+    de.end().map_err(|e| parse_error(None, &e))?;
+    Ok(value)
+}
+
+/// `line 3 column 3: expected `,` or `}``, or for a duplicate key
+/// `a.b: the key is given twice in one object (line 3 column 9); keep one`.
+fn parse_error(at: Option<&serde_path_to_error::Path>, e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let what = match full.strip_suffix(&position).unwrap_or(&full) {
+        "recursion limit exceeded" => "arrays and objects nested more than 128 deep",
+        what => what,
+    };
+    let (Some(key), Some(at)) = (what.strip_prefix(DUPLICATE), at) else {
+        return format!("line {} column {}: {what}", e.line(), e.column());
+    };
+    let mut path = JsonPath::default();
+    for segment in at.iter() {
+        path.0.push(match segment {
+            serde_path_to_error::Segment::Seq { index } => Segment::Index(*index),
+            serde_path_to_error::Segment::Map { key } => Segment::Key(key.clone()),
+            _ => break,
+        });
+    }
+    path.0.push(Segment::Key(key.to_string()));
+    format!(
+        "{path}: the key is given twice in one object (line {} column {}); keep one",
+        e.line(),
+        e.column()
+    )
+}
+
+const DUPLICATE: &str = "duplicate key: ";
+
+/// A JSON value that rejects duplicate keys (see [`parse_json`]).
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("{DUPLICATE}{key}")));
+            }
+            let Strict(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
 /// Parses a file's text; the top level must be an object.
-fn parse_object(source: &str, text: &str) -> Result<Map<String, Value>> {
-    match serde_json::from_str(text) {
+pub(crate) fn parse_object(source: &str, text: &str) -> Result<Map<String, Value>> {
+    match parse_json(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(other) => Err(Error::input(
             source,
@@ -297,19 +430,17 @@ fn parse_object(source: &str, text: &str) -> Result<Map<String, Value>> {
                 short(&other)
             ),
         )),
-        Err(e) => {
-            let full = e.to_string();
-            let position = format!(" at line {} column {}", e.line(), e.column());
-            let what = full.strip_suffix(&position).unwrap_or(&full);
-            Err(Error::input(
-                source,
-                format!("line {} column {}: {what}", e.line(), e.column()),
-            ))
-        }
+        Err(message) => Err(Error::input(source, message)),
     }
 }
 
 fn deserialize(document: &Value) -> Result<Scenario, String> {
+    deserialize_as(document)
+}
+
+/// Deserializes a document, explaining a failure in the scenario format's
+/// terms with its JSON path (also used for sweep files).
+pub(crate) fn deserialize_as<T: serde::de::DeserializeOwned>(document: &Value) -> Result<T, String> {
     serde_path_to_error::deserialize(document).map_err(|e| {
         let mut path = JsonPath::default();
         for segment in e.path().iter() {
@@ -329,7 +460,7 @@ fn to_document(scenario: &Scenario) -> Result<Value> {
 }
 
 /// Rewrites serde's message in the scenario format's terms:
-/// `simulation.firms = -5: must be a whole number ≥ 0`.
+/// `simulation.firms = -5: must be a whole number between 1 and 10000000`.
 fn explain(path: &JsonPath, value: Option<&Value>, message: &str) -> String {
     let at = |text: String| match path.is_root() {
         true => text,
@@ -337,6 +468,14 @@ fn explain(path: &JsonPath, value: Option<&Value>, message: &str) -> String {
     };
     if message.starts_with("unknown field") {
         return at(format!("{message}{}", suggestion(message)));
+    }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        let mut path = path.clone();
+        path.0.push(Segment::Key(field.to_string()));
+        return format!("{path}: missing; this key is required");
     }
     let Some(value) = value.filter(|_| !message.starts_with("missing field")) else {
         return at(message.to_string());
@@ -348,7 +487,8 @@ fn explain(path: &JsonPath, value: Option<&Value>, message: &str) -> String {
         .and_then(|_| message.rsplit_once(", expected "))
         .map(|(_, expected)| expected)
     {
-        format!("must be {}", plain_expected(expected, &value))
+        let range = super::validate::allowed_range(&path.to_string());
+        format!("must be {}", plain_expected(expected, &value, range.as_deref()))
     } else if let Some(variants) = message
         .strip_prefix("unknown variant ")
         .and_then(|rest| rest.split_once(", expected "))
@@ -369,7 +509,19 @@ fn explain(path: &JsonPath, value: Option<&Value>, message: &str) -> String {
 }
 
 /// serde's name for an expected type, in words.
-fn plain_expected(expected: &str, value: &str) -> String {
+/// `range` is what validation allows at the place (`between 1 and 1200`),
+/// when it checks one.
+fn plain_expected(expected: &str, value: &str, range: Option<&str>) -> String {
+    let integer = matches!(
+        expected,
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64"
+    );
+    match range {
+        Some(range) if integer => return format!("a whole number {range}"),
+        Some(range) if range.starts_with("a ") => return range.to_string(),
+        Some(range) if matches!(expected, "f32" | "f64") => return format!("a number {range}"),
+        _ => {}
+    }
     let too_large = !value.starts_with('-') && value.parse::<u64>().is_ok();
     let max = match expected {
         "u8" => Some(u8::MAX as u64),
@@ -654,7 +806,7 @@ mod tests {
             failure(&path(&dir, "types.json"), &[]),
             (
                 path(&dir, "types.json"),
-                "simulation.firms = -5: must be a whole number ≥ 0".to_string()
+                "simulation.firms = -5: must be a whole number between 1 and 10000000".to_string()
             )
         );
     }
@@ -665,15 +817,32 @@ mod tests {
             (r#"{"simulaton": {}}"#, "did you mean `simulation`?"),
             (
                 r#"{"simulation": {"firms": 5000000000}}"#,
-                "simulation.firms = 5000000000: must be a whole number ≤ 4294967295",
+                "simulation.firms = 5000000000: must be a whole number between 1 and 10000000",
             ),
             (
                 r#"{"simulation": {"firms": 1.5}}"#,
-                "simulation.firms = 1.5: must be a whole number ≥ 0",
+                "simulation.firms = 1.5: must be a whole number between 1 and 10000000",
+            ),
+            // A type error states the range validation would check.
+            (
+                r#"{"simulation": {"firms": 1e20}}"#,
+                "simulation.firms = 1e+20: must be a whole number between 1 and 10000000",
+            ),
+            (
+                r#"{"banks": {"types": [{}, {"count": "NaN"}]}}"#,
+                "banks.types[1].count = \"NaN\": must be a whole number ≥ 1",
             ),
             (
                 r#"{"world": {"cny_per_usd": "x"}}"#,
-                "world.cny_per_usd = \"x\": must be a number",
+                "world.cny_per_usd = \"x\": must be a number > 0",
+            ),
+            (
+                r#"{"simulation": {"seed": 18446744073709551616}}"#,
+                "simulation.seed = 1.8446744073709552e+19: must be a whole number ≥ 0",
+            ),
+            (
+                r#"{"simulation": {"seed": 1, "replications": 5000000000}}"#,
+                "simulation.replications = 5000000000: must be a whole number between 1 and 1000000",
             ),
             (r#"{"world": 5}"#, "world = 5: must be an object"),
             (
@@ -694,7 +863,7 @@ mod tests {
             ),
             (
                 r#"{"shocks": [{"from": "2008-01", "to": "2008-02", "add": 1}]}"#,
-                "shocks[0]: missing field `target`",
+                "shocks[0].target: missing; this key is required",
             ),
             (
                 "[1, 2]",
@@ -781,7 +950,7 @@ mod tests {
             failure("baseline", &[set("simulation.months=-1")]),
             (
                 "--set".to_string(),
-                "simulation.months = -1: must be a whole number ≥ 0".to_string()
+                "simulation.months = -1: must be a whole number between 1 and 1200".to_string()
             )
         );
     }

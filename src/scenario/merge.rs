@@ -220,6 +220,10 @@ impl fmt::Display for JsonPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, segment) in self.0.iter().enumerate() {
             match segment {
+                // A key a dotted path cannot show (empty, with a dot,
+                // bracket, space or control character) is quoted:
+                // `world[""]`, `["a.b"]`.
+                Segment::Key(key) if !plain(key) => write!(f, "[{}]", Value::from(key.as_str()))?,
                 Segment::Key(key) if i == 0 => f.write_str(key)?,
                 Segment::Key(key) => write!(f, ".{key}")?,
                 Segment::Index(index) => write!(f, "[{index}]")?,
@@ -228,6 +232,13 @@ impl fmt::Display for JsonPath {
         }
         Ok(())
     }
+}
+
+fn plain(key: &str) -> bool {
+    !key.is_empty()
+        && !key
+            .chars()
+            .any(|c| matches!(c, '.' | '[' | ']' | '"') || c.is_whitespace() || c.is_control())
 }
 
 fn keys(map: &serde_json::Map<String, Value>) -> String {

@@ -50,6 +50,35 @@ pub struct Bounds {
     pub high: Option<(f64, bool)>,
 }
 
+/// What validation allows for the number at `path` (`banks.types[2].count`
+/// is looked up as `banks.types[0].count`), without "must be":
+/// `between 1 and 1200`, `≥ 0`. Lets a type error state the whole range.
+pub fn allowed_range(path: &str) -> Option<String> {
+    let mut normalized = String::with_capacity(path.len());
+    let mut in_index = false;
+    for ch in path.chars() {
+        match ch {
+            '[' => {
+                in_index = true;
+                normalized.push_str("[0");
+            }
+            ']' => {
+                in_index = false;
+                normalized.push(']');
+            }
+            _ if in_index => {}
+            _ => normalized.push(ch),
+        }
+    }
+    let text = check(&Scenario::default())
+        .ranges
+        .into_iter()
+        .find(|(p, _)| *p == normalized)?
+        .1
+        .to_string();
+    Some(text.strip_prefix("must be ").unwrap_or(&text).to_string())
+}
+
 /// The range of every numeric parameter of `s` that its checks cover
 /// (optional values only where `s` has them).
 pub fn bounds(s: &Scenario) -> Vec<Bounds> {
@@ -66,12 +95,8 @@ pub fn bounds(s: &Scenario) -> Vec<Bounds> {
 
 fn check(s: &Scenario) -> Checker {
     let mut c = Checker::default();
-    if s.name.is_empty() || s.name.contains(['/', '\\']) || s.name == "." || s.name == ".." {
-        c.problem(
-            "name",
-            &s.name,
-            "must be a non-empty file name without `/` or `\\`",
-        );
+    if let Some(allowed) = file_name_problem(&s.name) {
+        c.problem("name", &s.name, allowed);
     }
     c.section("simulation", |c| simulation(c, &s.simulation));
     c.section("world", |c| world(c, &s.world));
@@ -84,12 +109,65 @@ fn check(s: &Scenario) -> Checker {
     c
 }
 
+/// Why `name` cannot name an output directory, if it cannot: it must be
+/// one non-empty path component the file system accepts everywhere.
+pub fn file_name_problem(name: &str) -> Option<&'static str> {
+    let bad = name.is_empty()
+        || name.contains(['/', '\\'])
+        || name == "."
+        || name == ".."
+        || name.chars().any(char::is_control)
+        || name.len() > MAX_NAME_BYTES;
+    bad.then_some(
+        "must be a non-empty file name of at most 200 bytes, without `/`, `\\` or control characters",
+    )
+}
+
+/// Longest `name` (it names the output directory; file systems allow 255).
+pub const MAX_NAME_BYTES: usize = 200;
+
+/// Upper bounds that keep a typo from asking for more memory or time than
+/// any machine has: about 1 kB per firm is held at once per replication
+/// running, and a simulation month is held per reported month.
+pub const MAX_MONTHS: u32 = 1200;
+pub const MAX_REPLICATIONS: u32 = 1_000_000;
+pub const MAX_FIRMS: u32 = 10_000_000;
+pub const MAX_REPLICATION_MONTHS: u64 = 2_000_000;
+
+/// Largest magnitude of any parameter whose range is otherwise open
+/// (`≥ 0`, any number): 1e12 kUSD is a thousand times world GDP, and
+/// products of a few such numbers stay far from overflowing.
+pub const MAX_MAGNITUDE: f64 = 1e12;
+
+/// Largest standard deviation of a log-normal spread (`*_dispersion`,
+/// `idiosyncratic_sd`): at 10, draws already span 40 orders of magnitude.
+pub const MAX_DISPERSION: f64 = 10.0;
+
+/// Largest ratio of the biggest firm's size to the smallest's, as a power
+/// of ten: size is φ^(σ−1) with φ up to `productivity_max`.
+pub const MAX_SIZE_RANGE_DECADES: f64 = 30.0;
+
+/// Most banks in all (`banks.types[*].count` summed): bank ids are 16-bit
+/// in the hot loop, and each bank keeps a learning table.
+pub const MAX_BANKS: u64 = 10_000;
+
 fn simulation(c: &mut Checker, s: &Simulation) {
-    // Upper bounds keep a typo from asking for more memory or time than any
-    // machine has (about 1 kB per firm is held at once).
-    c.range("months", s.months, 1.0, 1200.0);
-    c.range("replications", s.replications, 1.0, 1_000_000.0);
-    c.range("firms", s.firms, 1.0, 10_000_000.0);
+    c.range("months", s.months, 1.0, MAX_MONTHS as f64);
+    c.range("burn_in_months", s.burn_in_months, 0.0, MAX_MONTHS as f64);
+    c.range("replications", s.replications, 1.0, MAX_REPLICATIONS as f64);
+    c.range("firms", s.firms, 1.0, MAX_FIRMS as f64);
+    let replication_months = u64::from(s.replications) * u64::from(s.months);
+    if s.replications <= MAX_REPLICATIONS
+        && s.months <= MAX_MONTHS
+        && replication_months > MAX_REPLICATION_MONTHS
+    {
+        let allowed = format!(
+            "replications × months must be at most {MAX_REPLICATION_MONTHS} (the monthly results of \
+             every replication, about 2 kB a month, are held in memory); here {} × {} = {replication_months}",
+            s.replications, s.months
+        );
+        c.problem_related("replications", &s.replications, &allowed, &["months"]);
+    }
 }
 
 fn world(c: &mut Checker, w: &World) {
@@ -169,7 +247,21 @@ fn term_mix(c: &mut Checker, m: &TermMix) {
 fn firms(c: &mut Checker, f: &Firms) {
     c.above("productivity_pareto_shape", f.productivity_pareto_shape, 1.0);
     c.above("productivity_max", f.productivity_max, 1.0);
-    c.above("elasticity_of_substitution", f.elasticity_of_substitution, 1.0);
+    let sigma_ok = c.above("elasticity_of_substitution", f.elasticity_of_substitution, 1.0);
+    let decades = (f.elasticity_of_substitution - 1.0) * f.productivity_max.log10();
+    if sigma_ok && f.productivity_max.is_finite() && decades > MAX_SIZE_RANGE_DECADES {
+        let allowed = format!(
+            "must keep the largest firm at most 1e{MAX_SIZE_RANGE_DECADES} times the smallest: size is \
+             φ^(σ−1) with φ up to productivity_max ({}), and (σ − 1) × log10(productivity_max) = {decades:.1}",
+            Number(f.productivity_max)
+        );
+        c.problem_related(
+            "elasticity_of_substitution",
+            &f.elasticity_of_substitution,
+            &allowed,
+            &["productivity_max"],
+        );
+    }
     c.above(
         "employees_at_min_productivity",
         f.employees_at_min_productivity,
@@ -180,10 +272,11 @@ fn firms(c: &mut Checker, f: &Firms) {
         f.revenue_per_employee_kusd_annual,
         0.0,
     );
-    c.at_least(
+    c.range(
         "revenue_per_employee_dispersion",
         f.revenue_per_employee_dispersion,
         0.0,
+        MAX_DISPERSION,
     );
     c.within(
         "gross_margin_base",
@@ -206,7 +299,12 @@ fn firms(c: &mut Checker, f: &Firms) {
         Range::at_least(0.0).below(1.0),
     );
     c.at_least("cash_target_months", f.cash_target_months, 0.0);
-    c.at_least("cash_target_dispersion", f.cash_target_dispersion, 0.0);
+    c.range(
+        "cash_target_dispersion",
+        f.cash_target_dispersion,
+        0.0,
+        MAX_DISPERSION,
+    );
     c.probability("payout_share", f.payout_share);
     c.range("need_buffer_share", f.need_buffer_share, 0.0, 1.0);
     c.probability("receipts_prudence", f.receipts_prudence);
@@ -219,10 +317,11 @@ fn firms(c: &mut Checker, f: &Firms) {
         0.0,
         1.0,
     );
-    c.at_least(
+    c.range(
         "pledgeable_assets_dispersion",
         f.pledgeable_assets_dispersion,
         0.0,
+        MAX_DISPERSION,
     );
     c.section("management", |c| {
         let m = &f.management;
@@ -233,7 +332,7 @@ fn firms(c: &mut Checker, f: &Firms) {
     c.section("export", |c| {
         let e = &f.export;
         c.at_least("productivity_cutoff", e.productivity_cutoff, 1.0);
-        c.at_least("cutoff_dispersion", e.cutoff_dispersion, 0.0);
+        c.range("cutoff_dispersion", e.cutoff_dispersion, 0.0, MAX_DISPERSION);
         c.above("intensity_beta_a", e.intensity_beta_a, 0.0);
         c.above("intensity_beta_b", e.intensity_beta_b, 0.0);
         c.range(
@@ -281,7 +380,7 @@ fn firms(c: &mut Checker, f: &Firms) {
         c.at_least("liquidity_weight", q.liquidity_weight, 0.0);
         c.at_least("leverage_weight", q.leverage_weight, 0.0);
         c.at_least("age_weight", q.age_weight, 0.0);
-        c.at_least("idiosyncratic_sd", q.idiosyncratic_sd, 0.0);
+        c.range("idiosyncratic_sd", q.idiosyncratic_sd, 0.0, MAX_DISPERSION);
         c.within("intercept", q.intercept, Range::any());
     });
     c.section("operating_loss", |c| {
@@ -380,6 +479,15 @@ fn banks(c: &mut Checker, b: &Banks) {
 
     if b.types.is_empty() {
         c.problem("types", &b.types, "must list at least one bank type");
+    }
+    let total: u64 = b.types.iter().map(|t| u64::from(t.count)).sum();
+    if total > MAX_BANKS {
+        let counts: Vec<u32> = b.types.iter().map(|t| t.count).collect();
+        c.problem(
+            "types[*].count",
+            &counts,
+            &format!("must add up to at most {MAX_BANKS} banks (they add up to {total})"),
+        );
     }
     let mut names = HashSet::new();
     for (i, t) in b.types.iter().enumerate() {
@@ -702,7 +810,8 @@ impl Checker {
         self.prefix = outer;
     }
 
-    /// Checks `x` against `range`; returns whether it passed.
+    /// Checks `x` against `range`; returns whether it passed. A range
+    /// open above still stops at ±[`MAX_MAGNITUDE`].
     fn within<T: Copy + Into<f64> + Serialize>(&mut self, key: &str, x: T, range: Range) -> bool {
         self.ranges.push((self.path(key), range));
         let ok = range.contains(x.into());
@@ -713,8 +822,24 @@ impl Checker {
                 Number(x.into()).to_string()
             };
             self.push(key, value, range.to_string(), &[]);
+            return false;
         }
-        ok
+        let huge = x.into().is_finite() && x.into().abs() > MAX_MAGNITUDE;
+        if huge && (range.high.is_none() || range.low.is_none()) {
+            let allowed = format!(
+                "must be at most {} in absolute value{} (larger numbers are taken for a typo: they \
+                 would overflow the model's arithmetic)",
+                Number(MAX_MAGNITUDE),
+                if range.infinite_allowed {
+                    ", or \"inf\""
+                } else {
+                    ""
+                }
+            );
+            self.push(key, json(&x), allowed, &[]);
+            return false;
+        }
+        true
     }
 
     fn probability(&mut self, key: &str, x: f64) -> bool {
@@ -973,7 +1098,50 @@ mod tests {
             ),
             (
                 Box::new(|s| s.name = "a/b".to_string()),
-                "name = \"a/b\": must be a non-empty file name without `/` or `\\`",
+                "name = \"a/b\": must be a non-empty file name of at most 200 bytes, without `/`, `\\` or \
+                 control characters",
+            ),
+            (
+                Box::new(|s| s.name = "tab\there".to_string()),
+                "name = \"tab\\there\": must be a non-empty file name of at most 200 bytes, without `/`, `\\` \
+                 or control characters",
+            ),
+            // Limits that keep a typo from overflowing memory or arithmetic.
+            (
+                Box::new(|s| s.simulation.burn_in_months = u32::MAX),
+                "simulation.burn_in_months = 4294967295: must be between 0 and 1200",
+            ),
+            (
+                Box::new(|s| s.simulation.replications = 100_000),
+                "simulation.replications = 100000: replications × months must be at most 2000000 (the \
+                 monthly results of every replication, about 2 kB a month, are held in memory); here \
+                 100000 × 36 = 3600000",
+            ),
+            (
+                Box::new(|s| s.banks.types[0].count = u32::MAX),
+                "banks.types[*].count = [4294967295,3,6]: must add up to at most 10000 banks (they add up \
+                 to 4294967304)",
+            ),
+            (
+                Box::new(|s| s.banks.types[1].equity_kusd_per_firm = 1e308),
+                "banks.types[1].equity_kusd_per_firm = 1e+308: must be at most 1000000000000 in absolute \
+                 value (larger numbers are taken for a typo: they would overflow the model's arithmetic)",
+            ),
+            (
+                Box::new(|s| s.firms.size_class_custom.large.employees = 1e15),
+                "firms.size_class_custom.large.employees = 1000000000000000.0: must be at most 1000000000000 in absolute \
+                 value, or \"inf\" (larger numbers are taken for a typo: they would overflow the model's \
+                 arithmetic)",
+            ),
+            (
+                Box::new(|s| s.firms.revenue_per_employee_dispersion = 1e3),
+                "firms.revenue_per_employee_dispersion = 1000.0: must be between 0 and 10",
+            ),
+            (
+                Box::new(|s| s.firms.elasticity_of_substitution = 40.0),
+                "firms.elasticity_of_substitution = 40.0: must keep the largest firm at most 1e30 times \
+                 the smallest: size is φ^(σ−1) with φ up to productivity_max (10), and (σ − 1) × \
+                 log10(productivity_max) = 39.0",
             ),
         ];
         for (change, expected) in cases {

@@ -7,6 +7,7 @@ pub mod credit_market;
 pub mod dynamics;
 pub mod financing;
 pub mod government;
+pub mod invariants;
 pub mod ledger;
 pub mod month;
 pub mod orders;
@@ -21,6 +22,8 @@ pub mod state;
 
 pub use profile::Profile;
 pub use state::Replication;
+
+use std::time::Instant;
 
 use crate::experiment::stats::{SIZE_TAIL_SHARE, hill_tail_exponent};
 use crate::metrics::Value;
@@ -48,12 +51,10 @@ pub struct ReplicationResult {
 }
 
 /// Runs replication `r` of a scenario through burn-in and the reported
-/// months.
-pub fn run_replication(s: &Scenario, r: u32) -> ReplicationResult {
-    match run_replication_cancellable(s, r, &Cancel::new()) {
-        Ok(result) => result,
-        Err(e) => unreachable!("a replication nobody can cancel failed: {e}"),
-    }
+/// months. Every month ends with the invariant checks
+/// ([`invariants::check_month`]); the first violation stops the run.
+pub fn run_replication(s: &Scenario, r: u32) -> Result<ReplicationResult> {
+    run_replication_cancellable(s, r, &Cancel::new())
 }
 
 /// As [`run_replication`], checking `cancel` before every phase of every
@@ -74,6 +75,9 @@ pub fn run_replication_cancellable(s: &Scenario, r: u32, cancel: &Cancel) -> Res
                 "replication {r} stopped in month {t}"
             )));
         };
+        let started = Instant::now();
+        invariants::check_month(&rep, &measured).map_err(Error::Invariant)?;
+        profile.add("12 invariants", started.elapsed());
         if t >= burn_in {
             if names.is_empty() {
                 names = measured.iter().map(|(n, _)| *n).collect();
