@@ -3,8 +3,12 @@
 //! give the same bytes as an uninterrupted run; a resume of another run
 //! refused; an output directory that cannot be written.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use common::{assert_same_tree, files};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -69,43 +73,6 @@ fn signal(child: &Child, name: &str) {
         .status()
         .expect("running kill");
     assert!(status.success());
-}
-
-/// Every file under `dir`, relative to it, sorted.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.push(path.strip_prefix(root).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
-/// The same files with the same bytes.
-fn assert_same_tree(expected: &Path, actual: &Path) {
-    let (a, b) = (files(expected), files(actual));
-    assert_eq!(
-        a,
-        b,
-        "{} and {} hold other files",
-        expected.display(),
-        actual.display()
-    );
-    for file in a {
-        assert!(
-            fs::read(expected.join(&file)).unwrap() == fs::read(actual.join(&file)).unwrap(),
-            "{} differs",
-            file.display()
-        );
-    }
 }
 
 /// A run long enough to be interrupted after its first replications:

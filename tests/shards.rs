@@ -4,8 +4,12 @@
 //! for byte; a merge with a cell missing, twice or from another sweep is
 //! refused and names them.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use common::assert_same_tree;
 use std::process::{Child, Command, Output, Stdio};
 
 /// Cluster variables a test run might inherit are cleared, so that only
@@ -41,43 +45,6 @@ fn assert_success(output: &Output) {
         "stderr: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-fn files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                out.push(path.strip_prefix(root).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
-}
-
-fn assert_same_tree(expected: &Path, actual: &Path) {
-    let (a, b) = (files(expected), files(actual));
-    assert_eq!(
-        a,
-        b,
-        "{} and {} hold other files",
-        expected.display(),
-        actual.display()
-    );
-    for file in a {
-        assert!(
-            fs::read(expected.join(&file)).unwrap() == fs::read(actual.join(&file)).unwrap(),
-            "{} differs between {} and {}",
-            file.display(),
-            expected.display(),
-            actual.display()
-        );
-    }
 }
 
 /// A Latin hypercube (floats with every digit, a whole-number parameter)

@@ -1,8 +1,11 @@
-//! Helpers shared by the behavioural tests: per-replication values and
-//! paired comparisons over common random numbers.
+//! Helpers shared by the tests: per-replication values and paired
+//! comparisons over common random numbers; comparing output trees.
 
 // Each test crate uses some of these; the rest would warn as unused.
 #![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use tradefin::experiment::Summary;
 
@@ -45,4 +48,43 @@ pub fn assert_effect_in(
         "{metric}: expected {} change of more than {min_effect}; base {b:?}, variant {v:?}",
         if sign > 0.0 { "an upward" } else { "a downward" }
     );
+}
+
+/// Every file under `dir`, relative to it, sorted.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The same files with the same bytes.
+pub fn assert_same_tree(expected: &Path, actual: &Path) {
+    let (a, b) = (files(expected), files(actual));
+    assert_eq!(
+        a,
+        b,
+        "{} and {} hold other files",
+        expected.display(),
+        actual.display()
+    );
+    for file in a {
+        assert!(
+            fs::read(expected.join(&file)).unwrap() == fs::read(actual.join(&file)).unwrap(),
+            "{} differs between {} and {}",
+            file.display(),
+            expected.display(),
+            actual.display()
+        );
+    }
 }
