@@ -8,17 +8,9 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{assert_same_tree, files};
-use std::process::{Child, Command, Output, Stdio};
+use common::{assert_same_tree, assert_success, files, tradefin};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn tradefin(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tradefin"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("running tradefin")
-}
 
 fn spawn(dir: &Path, args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_tradefin"))
@@ -28,15 +20,6 @@ fn spawn(dir: &Path, args: &[&str]) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("starting tradefin")
-}
-
-fn assert_success(output: &Output) {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// Cells finished so far in `out/cells`.

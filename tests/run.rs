@@ -1,9 +1,13 @@
 //! `tradefin run` as a user runs it: the files it writes, the line it ends
 //! with, its exit codes, and determinism across runs and thread counts.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
+
+use common::assert_success;
 
 /// A small run: enough to exercise every phase, quick enough for CI.
 const SMALL: [&str; 8] = [
@@ -24,16 +28,6 @@ fn tradefin(dir: &Path, args: &[&str], threads: Option<&str>) -> Output {
         cmd.env("RAYON_NUM_THREADS", n);
     }
     cmd.output().expect("running tradefin")
-}
-
-/// Exit code 0, or the failure's stderr.
-fn assert_success(output: &Output) {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 fn run_small(dir: &Path, out: &str, threads: Option<&str>) -> Output {

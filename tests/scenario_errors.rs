@@ -2,16 +2,11 @@
 //! error naming the file (or `--set`), the JSON path and the offending
 //! value, never a panic.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn tradefin(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tradefin"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("running tradefin")
-}
+use std::path::Path;
+
+use common::tradefin;
 
 /// Writes `files` into a fresh directory.
 fn files(files: &[(&str, &str)]) -> tempfile::TempDir {

@@ -12,6 +12,8 @@ use std::path::Path;
 use common::assert_same_tree;
 use std::process::{Child, Command, Output, Stdio};
 
+use common::assert_success;
+
 /// Cluster variables a test run might inherit are cleared, so that only
 /// what a test sets counts.
 const CLUSTER_VARS: [&str; 5] = [
@@ -36,15 +38,6 @@ fn command(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Command {
 
 fn tradefin(dir: &Path, args: &[&str]) -> Output {
     command(dir, args, &[]).output().expect("running tradefin")
-}
-
-fn assert_success(output: &Output) {
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// A Latin hypercube (floats with every digit, a whole-number parameter)

@@ -6,6 +6,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use tradefin::experiment::Summary;
 
@@ -87,4 +88,23 @@ pub fn assert_same_tree(expected: &Path, actual: &Path) {
             actual.display()
         );
     }
+}
+
+/// Runs the built binary in `dir`.
+pub fn tradefin(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tradefin"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("running tradefin")
+}
+
+/// Exit code 0, or the failure's stderr.
+pub fn assert_success(output: &Output) {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
