@@ -217,13 +217,15 @@ pub fn run_replications(s: &Scenario) -> Result<Vec<ReplicationResult>> {
             .progress_chars("=> "),
     );
     bar.set_message(s.name.clone());
-    let results = (0..s.simulation.replications)
+    // Every replication runs; the error reported is the lowest-numbered
+    // replication's, whatever the threads' timing.
+    let results: Vec<Result<ReplicationResult>> = (0..s.simulation.replications)
         .into_par_iter()
         .progress_with(bar.clone())
         .map(|r| run_replication(s, r))
         .collect();
     bar.finish_and_clear();
-    results
+    results.into_iter().collect()
 }
 
 /// How a command that writes results treats its output directory.
@@ -279,6 +281,9 @@ fn replications_with_cells(
                 Err(e) => Err(e),
             }
         })
+        .collect::<Vec<Result<Option<ReplicationResult>>>>()
+        // The lowest-numbered replication's error, whatever the timing.
+        .into_iter()
         .collect::<Result<Vec<Option<ReplicationResult>>>>();
     bar.finish_and_clear();
     let outcomes = outcomes?;
@@ -740,6 +745,9 @@ pub fn run_sweep(sweep: &sweep::Sweep, out: &Path, options: &SweepOptions) -> Re
                     Err(e) => Err(e),
                 },
             )
+            .collect::<Vec<Result<u64>>>()
+            // The first failed cell's error in sweep order, whatever the timing.
+            .into_iter()
             .collect::<Result<Vec<u64>>>()?;
         for (&(p, _), done) in batch.iter().zip(finished) {
             let s = &sweep.points[p].1.simulation;
