@@ -316,24 +316,12 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
     let mut queues: Vec<Vec<u32>> = vec![Vec::new(); n_banks];
     let mut desks: Vec<DeskState> = vec![DeskState::default(); n_banks];
     for round in 0..rounds {
-        if round > 0 {
-            let month = &rep.month;
-            searching.retain(|&i| month[i as usize].unfinanced >= min_loan);
-        }
         queues.iter_mut().for_each(Vec::clear);
-        for &i in &searching {
-            let fm = &mut rep.month[i as usize];
-            let bank = if round == 0 {
-                rep.firms[i as usize].main_bank as usize
-            } else {
-                let u = rep
-                    .streams
-                    .uniform(rep.t, pair(round, i as usize), Purpose::BankSearch);
-                other_bank(fm, n_banks, u)
-            };
-            fm.visited[fm.visits as usize] = bank as u16;
-            fm.visits += 1;
-            queues[bank].push(i);
+        let picks = visit_banks(rep, &searching, round, min_loan);
+        searching.clear();
+        for &(i, bank) in &picks {
+            searching.push(i);
+            queues[bank as usize].push(i);
         }
         serve_queues(rep, &market, &queues, &mut desks);
     }
@@ -395,6 +383,47 @@ impl Sums for Outcomes {
         self.applicants_need += later.applicants_need;
         self.applicants_gap += later.applicants_gap;
     }
+}
+
+/// Round `round` of the search: each firm of `searching` (in id order)
+/// still short of `min_loan` picks the bank it visits — its main bank
+/// first, then one it has not visited, at random — and notes the visit.
+/// In parallel over chunks of firms; returns (firm, bank) in id order.
+fn visit_banks(rep: &mut Replication, searching: &[u32], round: usize, min_loan: f64) -> Vec<(u32, u16)> {
+    let n_banks = rep.banks.len();
+    let (streams, t) = (rep.streams, rep.t);
+    // Where each chunk of firms starts in the (sorted) list.
+    let chunks = rep.month.len().div_ceil(FIRM_CHUNK);
+    let bounds: Vec<usize> = (0..=chunks)
+        .map(|c| searching.partition_point(|&i| (i as usize) < c * FIRM_CHUNK))
+        .collect();
+    let picks: Vec<Vec<(u32, u16)>> = rep
+        .month
+        .par_chunks_mut(FIRM_CHUNK)
+        .zip(rep.firms.par_chunks(FIRM_CHUNK))
+        .enumerate()
+        .map(|(c, (month, firms))| {
+            let first = c * FIRM_CHUNK;
+            let mut picks = Vec::with_capacity(bounds[c + 1] - bounds[c]);
+            for &i in &searching[bounds[c]..bounds[c + 1]] {
+                let fm = &mut month[i as usize - first];
+                if fm.unfinanced < min_loan {
+                    continue;
+                }
+                let bank = if round == 0 {
+                    firms[i as usize - first].main_bank as usize
+                } else {
+                    let u = streams.uniform(t, pair(round, i as usize), Purpose::BankSearch);
+                    other_bank(fm, n_banks, u)
+                };
+                fm.visited[fm.visits as usize] = bank as u16;
+                fm.visits += 1;
+                picks.push((i, bank as u16));
+            }
+            picks
+        })
+        .collect();
+    picks.concat()
 }
 
 /// The `u`-th bank, uniformly, among those the firm has not visited.
