@@ -10,6 +10,7 @@
 use crate::model::PaymentTerm;
 use crate::model::government::AGENTS;
 use crate::model::product::{PRODUCT_COUNT, ProductKind};
+use crate::sim::parallel::{Sums, sum_over_firms_read};
 use crate::sim::state::Replication;
 
 /// Raw counts and sums of one month, filled by the phases.
@@ -164,8 +165,20 @@ pub fn measure(rep: &Replication) -> Vec<(&'static str, Value)> {
         Value::ratio(t.applicants_gap, t.applicants_need),
     ));
 
-    let alive = rep.firms.iter().filter(|f| f.alive).count() as f64;
-    let exporters = rep.firms.iter().filter(|f| f.alive && f.exporter).count() as f64;
+    let census: Census = sum_over_firms_read(&rep.firms, |f, c: &mut Census| {
+        if !f.alive {
+            return;
+        }
+        c.alive += 1;
+        c.exporters += f.exporter as u32;
+        if f.is_sme() {
+            c.smes += 1;
+            c.smes_covered += f.bureau_covered as u32;
+            c.smes_trained += f.trained as u32;
+            c.sme_management += f.management;
+        }
+    });
+    let (alive, exporters) = (census.alive as f64, census.exporters as f64);
     m.push(("exports", Value::level(t.exports)));
     m.push(("exports_sme_share", Value::ratio(t.exports_sme, t.exports)));
     m.push(("exporters", Value::level(exporters)));
@@ -264,15 +277,12 @@ pub fn measure(rep: &Replication) -> Vec<(&'static str, Value)> {
         m.push((supported, Value::level(t.supported[p])));
         m.push((additional, Value::level(t.additional[p])));
     }
-    let smes = rep.firms.iter().filter(|f| f.alive && f.is_sme());
-    let (sme_count, covered, trained, management) = smes.fold((0.0, 0.0, 0.0, 0.0), |(n, c, tr, m), f| {
-        (
-            n + 1.0,
-            c + f.bureau_covered as u8 as f64,
-            tr + f.trained as u8 as f64,
-            m + f.management,
-        )
-    });
+    let (sme_count, covered, trained, management) = (
+        census.smes as f64,
+        census.smes_covered as f64,
+        census.smes_trained as f64,
+        census.sme_management,
+    );
     m.push(("bureau_coverage_sme", Value::ratio(covered, sme_count)));
     m.push((
         "screening_error_sme",
@@ -313,6 +323,30 @@ pub fn measure(rep: &Replication) -> Vec<(&'static str, Value)> {
     m.push(("firm_entries", Value::level(t.firm_entries as f64)));
     m.push(("firm_exits", Value::level(t.firm_exits as f64)));
     m
+}
+
+/// Counts of the living firms taken for the month's metrics, in one
+/// parallel pass (`parallel::sum_over_firms_read`).
+#[derive(Default)]
+struct Census {
+    alive: u32,
+    exporters: u32,
+    smes: u32,
+    smes_covered: u32,
+    smes_trained: u32,
+    /// Sum of SMEs' management quality.
+    sme_management: f64,
+}
+
+impl Sums for Census {
+    fn add(&mut self, later: Self) {
+        self.alive += later.alive;
+        self.exporters += later.exporters;
+        self.smes += later.smes;
+        self.smes_covered += later.smes_covered;
+        self.smes_trained += later.smes_trained;
+        self.sme_management += later.sme_management;
+    }
 }
 
 #[cfg(test)]

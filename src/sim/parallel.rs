@@ -69,6 +69,29 @@ where
     total
 }
 
+/// As `sum_over_firms`, reading the firms only.
+pub fn sum_over_firms_read<S, F>(firms: &[Firm], work: F) -> S
+where
+    S: Sums,
+    F: Fn(&Firm, &mut S) + Sync,
+{
+    let chunks: Vec<S> = firms
+        .par_chunks(FIRM_CHUNK)
+        .map(|firms| {
+            let mut sums = S::default();
+            for firm in firms {
+                work(firm, &mut sums);
+            }
+            sums
+        })
+        .collect();
+    let mut total = S::default();
+    for sums in chunks {
+        total.add(sums);
+    }
+    total
+}
+
 /// Sums `count(i)` over all firms in parallel (integer sums do not depend
 /// on the order of addition).
 pub fn count_firms<F>(n: usize, count: F) -> u32
