@@ -16,6 +16,7 @@ use std::marker::PhantomData;
 
 use rayon::prelude::*;
 
+use super::pages::prefetch;
 use super::parallel::{FIRM_CHUNK, Sums, sum_over_firms};
 use super::rng::{Purpose, Streams, pair};
 use super::state::{FirmMonth, MAX_SEARCH, Replication};
@@ -546,25 +547,11 @@ impl<'a> Slots<'a> {
     /// the population, and each serving waits on memory otherwise. A hint
     /// only: it reads nothing and changes nothing.
     fn prefetch(&self, i: usize) {
-        #[cfg(target_arch = "x86_64")]
         if i < self.len {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
             // The scalars every decision reads, then the month's scratch.
-            let firm = self.firms.wrapping_add(i) as *const i8;
-            let month = self.month.wrapping_add(i) as *const i8;
-            // SAFETY: prefetching never faults and has no effect on memory;
-            // the addresses lie within the slots' vectors.
-            unsafe {
-                for line in 0..3 {
-                    _mm_prefetch::<_MM_HINT_T0>(firm.wrapping_add(64 * line));
-                }
-                for line in 0..5 {
-                    _mm_prefetch::<_MM_HINT_T0>(month.wrapping_add(64 * line));
-                }
-            }
+            prefetch(self.firms.wrapping_add(i), 3);
+            prefetch(self.month.wrapping_add(i), 5);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = i;
     }
 
     /// Firm `i` and its month, to read.

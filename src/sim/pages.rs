@@ -1,4 +1,5 @@
-//! The per-firm vectors on 2 MiB pages where the operating system allows.
+//! Memory hints: the per-firm vectors on 2 MiB pages where the operating
+//! system allows, and prefetching where a phase reads firms out of order.
 //!
 //! The credit market reads firms in the order banks rank them, that is at
 //! random over the whole population; with 4 KiB pages nearly every such
@@ -44,6 +45,26 @@ fn advise<T>(v: &Vec<T>) {
 
 #[cfg(not(target_os = "linux"))]
 fn advise<T>(_: &Vec<T>) {}
+
+/// Asks the CPU to start loading the first `lines` cache lines at `at`
+/// (x86-64; nothing elsewhere). Where a phase reads firms in an order
+/// other than their ids, it asks for the one a few places ahead. A hint:
+/// it reads nothing, changes nothing and never faults.
+#[inline]
+pub fn prefetch<T>(at: *const T, lines: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let at = at as *const i8;
+        for line in 0..lines {
+            // SAFETY: a prefetch has no effect on memory and never faults,
+            // whatever the address.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(64 * line)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (at, lines);
+}
 
 #[cfg(test)]
 mod tests {

@@ -6,10 +6,11 @@ use std::collections::VecDeque;
 use crate::math::exp;
 use crate::model::firm::{DueMonth, MAX_TENOR_MONTHS, MAX_TERM_MONTHS};
 use crate::model::government::insurance;
-use crate::model::loan::EXIM;
+use crate::model::loan::{EXIM, Loan};
 use crate::model::product::{Backing, POOLS};
 use crate::scenario::Scenario;
 
+use super::pages::prefetch;
 use super::parallel::{Sums, sum_over_firms};
 use super::rng::{Draw, Purpose};
 use super::state::{Recovery, Replication};
@@ -300,7 +301,7 @@ fn close_loans(rep: &mut Replication) {
         &mut rep.government,
         &mut rep.accounts,
     );
-    rep.loans.retain(|loan| {
+    let mut settle = |loan: &Loan| -> bool {
         let fm = &month[loan.firm as usize];
         let backing = loan.product.backing();
         let pool = backing as usize;
@@ -370,7 +371,22 @@ fn close_loans(rep: &mut Replication) {
             tally.defaulted_principal[loan.product.index()] += loan.principal;
         }
         false
-    });
+    };
+    // Keeps the open loans in their order, as `retain` would; the loan
+    // book is in the order loans were granted, so each loan's borrower is
+    // asked for a few loans ahead.
+    let loans = &mut rep.loans;
+    let mut kept = 0;
+    for r in 0..loans.len() {
+        if let Some(next) = loans.get(r + 8) {
+            prefetch(&month[next.firm as usize], 2);
+        }
+        if settle(&loans[r]) {
+            loans.swap(kept, r);
+            kept += 1;
+        }
+    }
+    loans.truncate(kept);
     rep.defaulted_principal_12m[t as usize % 12] = defaulted_principal;
 }
 
