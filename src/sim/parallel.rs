@@ -62,11 +62,7 @@ where
             sums
         })
         .collect();
-    let mut total = S::default();
-    for sums in chunks {
-        total.add(sums);
-    }
-    total
+    in_chunk_order(chunks)
 }
 
 /// As `sum_over_firms`, reading the firms only.
@@ -85,20 +81,16 @@ where
             sums
         })
         .collect();
+    in_chunk_order(chunks)
+}
+
+/// The chunks' sums added in chunk order, from zero.
+fn in_chunk_order<S: Sums>(chunks: Vec<S>) -> S {
     let mut total = S::default();
     for sums in chunks {
         total.add(sums);
     }
     total
-}
-
-/// Sums `count(i)` over all firms in parallel (integer sums do not depend
-/// on the order of addition).
-pub fn count_firms<F>(n: usize, count: F) -> u32
-where
-    F: Fn(usize) -> u32 + Sync + Send,
-{
-    (0..n).into_par_iter().with_min_len(FIRM_CHUNK).map(&count).sum()
 }
 
 #[cfg(test)]
@@ -116,7 +108,6 @@ mod tests {
         });
         assert!(firms.iter().enumerate().all(|(i, f)| f.age_months == i as u32));
         assert!(month.iter().all(|fm| fm.visits == 1));
-        assert_eq!(count_firms(n, |i| (i % 2) as u32), (n / 2) as u32);
     }
 
     #[derive(Default)]
