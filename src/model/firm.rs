@@ -63,40 +63,75 @@ impl DueMonth {
     }
 }
 
-/// Dues by month, in a ring buffer indexed by simulation month. Stored
+/// Months a receivable pool is kept: receivables fall due at most
+/// `MAX_TERM_MONTHS` ahead, so pools need a shorter ring than loans.
+pub const POOL_SLOTS: usize = MAX_TERM_MONTHS as usize + 1;
+
+/// Dues by month, in ring buffers indexed by simulation month. Stored
 /// field by field (each an array over the months) rather than month by
 /// month, so that a sum over the months — receivables for equity, loans
-/// for the reserve — reads two or three cache lines, not thirteen.
+/// and what the pools owe for the reserve — reads a few cache lines, not
+/// thirteen. Loans fall due up to `MAX_TENOR_MONTHS` ahead
+/// (`DUE_SLOTS` months); receivable pools only up to `MAX_TERM_MONTHS`
+/// ahead (`POOL_SLOTS` months), so a pool is read or written only for a
+/// month within that horizon of now.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dues {
     face: [f64; DUE_SLOTS],
     indemnity: [f64; DUE_SLOTS],
     loan_owed: [f64; DUE_SLOTS],
+    /// Owed to banks on receivable-backed loans, by pool (`Backing`) and
+    /// month: beside `loan_owed` for the reserve.
+    pool_owed: [[f64; POOL_SLOTS]; POOLS],
     good: [f64; DUE_SLOTS],
     loan_pledged: [f64; DUE_SLOTS],
-    pools: [[Pool; POOLS]; DUE_SLOTS],
+    pool_face: [[f64; POOL_SLOTS]; POOLS],
+    pool_good: [[f64; POOL_SLOTS]; POOLS],
 }
 
 /// One month of a firm's due book, to change in place (see `DueMonth`).
 pub struct DueMonthMut<'a> {
     pub face: &'a mut f64,
     pub good: &'a mut f64,
-    pub pools: &'a mut [Pool; POOLS],
     pub indemnity: &'a mut f64,
     pub loan_owed: &'a mut f64,
     pub loan_pledged: &'a mut f64,
+    pool_face: &'a mut [[f64; POOL_SLOTS]; POOLS],
+    pool_good: &'a mut [[f64; POOL_SLOTS]; POOLS],
+    pool_owed: &'a mut [[f64; POOL_SLOTS]; POOLS],
+    pool_slot: usize,
 }
 
 impl DueMonthMut<'_> {
-    pub fn pool_mut(&mut self, backing: Backing) -> &mut Pool {
-        &mut self.pools[backing as usize]
+    /// Adds receivables to one pool.
+    pub fn add_to_pool(&mut self, backing: Backing, face: f64, good: f64) {
+        let (b, k) = (backing as usize, self.pool_slot);
+        self.pool_face[b][k] += face;
+        self.pool_good[b][k] += good;
+    }
+
+    /// Owed to banks on loans backed by one pool, to change.
+    pub fn pool_owed_mut(&mut self, backing: Backing) -> &mut f64 {
+        &mut self.pool_owed[backing as usize][self.pool_slot]
+    }
+
+    /// Replaces one pool.
+    pub fn set_pool(&mut self, backing: Backing, pool: Pool) {
+        let (b, k) = (backing as usize, self.pool_slot);
+        self.pool_face[b][k] = pool.face;
+        self.pool_good[b][k] = pool.good;
+        self.pool_owed[b][k] = pool.owed;
     }
 
     /// Replaces the whole month.
     pub fn set(&mut self, d: DueMonth) {
         *self.face = d.face;
         *self.good = d.good;
-        *self.pools = d.pools;
+        for (b, pool) in d.pools.into_iter().enumerate() {
+            self.pool_face[b][self.pool_slot] = pool.face;
+            self.pool_good[b][self.pool_slot] = pool.good;
+            self.pool_owed[b][self.pool_slot] = pool.owed;
+        }
         *self.indemnity = d.indemnity;
         *self.loan_owed = d.loan_owed;
         *self.loan_pledged = d.loan_pledged;
@@ -107,29 +142,43 @@ fn index(month: u32) -> usize {
     month as usize % DUE_SLOTS
 }
 
+fn pool_index(month: u32) -> usize {
+    month as usize % POOL_SLOTS
+}
+
 impl Dues {
-    /// A copy of what falls due in `month`.
+    /// A copy of what falls due in `month` (within the receivables'
+    /// horizon).
     pub fn slot(&self, month: u32) -> DueMonth {
-        let k = index(month);
+        let (k, p) = (index(month), pool_index(month));
         DueMonth {
             face: self.face[k],
             good: self.good[k],
-            pools: self.pools[k],
+            pools: std::array::from_fn(|b| Pool {
+                face: self.pool_face[b][p],
+                good: self.pool_good[b][p],
+                owed: self.pool_owed[b][p],
+            }),
             indemnity: self.indemnity[k],
             loan_owed: self.loan_owed[k],
             loan_pledged: self.loan_pledged[k],
         }
     }
 
+    /// What falls due in `month` (within the receivables' horizon), to
+    /// change.
     pub fn slot_mut(&mut self, month: u32) -> DueMonthMut<'_> {
         let k = index(month);
         DueMonthMut {
             face: &mut self.face[k],
             good: &mut self.good[k],
-            pools: &mut self.pools[k],
             indemnity: &mut self.indemnity[k],
             loan_owed: &mut self.loan_owed[k],
             loan_pledged: &mut self.loan_pledged[k],
+            pool_face: &mut self.pool_face,
+            pool_good: &mut self.pool_good,
+            pool_owed: &mut self.pool_owed,
+            pool_slot: pool_index(month),
         }
     }
 
@@ -143,15 +192,43 @@ impl Dues {
         self.loan_pledged[index(month)]
     }
 
-    /// The receivables of one kind due in `month`.
-    pub fn pool(&self, month: u32, backing: Backing) -> &Pool {
-        &self.pools[index(month)][backing as usize]
+    /// The receivables of one kind due in `month` (within the
+    /// receivables' horizon).
+    pub fn pool(&self, month: u32, backing: Backing) -> Pool {
+        let (b, p) = (backing as usize, pool_index(month));
+        Pool {
+            face: self.pool_face[b][p],
+            good: self.pool_good[b][p],
+            owed: self.pool_owed[b][p],
+        }
     }
 
-    /// Removes and returns what falls due in `month`.
+    /// Removes and returns what falls due in `month` (within the
+    /// receivables' horizon).
     pub fn take(&mut self, month: u32) -> DueMonth {
         let taken = self.slot(month);
         self.slot_mut(month).set(DueMonth::default());
+        taken
+    }
+
+    /// Removes and returns what falls due in `month`, beyond the
+    /// receivables' horizon: loans and indemnities only (its pools are
+    /// empty, and their ring slot is another month's).
+    pub fn take_beyond_receivables(&mut self, month: u32) -> DueMonth {
+        let k = index(month);
+        let taken = DueMonth {
+            face: self.face[k],
+            good: self.good[k],
+            pools: [Pool::default(); POOLS],
+            indemnity: self.indemnity[k],
+            loan_owed: self.loan_owed[k],
+            loan_pledged: self.loan_pledged[k],
+        };
+        self.face[k] = 0.0;
+        self.good[k] = 0.0;
+        self.indemnity[k] = 0.0;
+        self.loan_owed[k] = 0.0;
+        self.loan_pledged[k] = 0.0;
         taken
     }
 
@@ -170,7 +247,13 @@ impl Dues {
         let mut worst: f64 = 0.0;
         for k in 0..=horizon.min(MAX_TENOR_MONTHS) {
             let i = index(month + k);
-            let pool_owed: f64 = self.pools[i].iter().map(|p| p.owed).sum();
+            // No receivable falls due beyond the terms' horizon.
+            let pool_owed: f64 = if k <= MAX_TERM_MONTHS {
+                let p = pool_index(month + k);
+                (0..POOLS).map(|b| self.pool_owed[b][p]).sum()
+            } else {
+                0.0
+            };
             cumulative +=
                 self.loan_owed[i] - (1.0 - prudence) * (self.face[i] - pool_owed) - self.indemnity[i];
             worst = worst.max(cumulative);
@@ -355,7 +438,7 @@ mod tests {
             loan_owed: 100.0,
             ..DueMonth::default()
         });
-        r.slot_mut(5).pool_mut(Backing::Lc).owed = 10.0;
+        *r.slot_mut(5).pool_owed_mut(Backing::Lc) = 10.0;
         r.slot_mut(6).set(DueMonth {
             face: 20.0,
             loan_owed: 50.0,

@@ -1158,7 +1158,7 @@ fn book_debt(
             *slot.loan_pledged += pledged;
             firm.debt_general_kusd += owed;
         }
-        backing => slot.pool_mut(backing).owed += owed,
+        backing => *slot.pool_owed_mut(backing) += owed,
     }
     fm.unfinanced = (fm.unfinanced - cash_in).max(0.0);
     fm.granted += cash_in;

@@ -133,9 +133,7 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
                 *slot.face += face;
                 *slot.good += good;
                 if backing != Backing::Firm {
-                    let pool = slot.pool_mut(backing);
-                    pool.face += face;
-                    pool.good += good;
+                    slot.add_to_pool(backing, face, good);
                 }
             };
             if o.export[LC] > 0.0 {

@@ -207,7 +207,11 @@ fn resolve_defaults(rep: &mut Replication, defaulters: Vec<u32>) {
         // first to the loans they back, the rest joins the pool for the
         // other creditors.
         for due in t + 1..=t + MAX_TENOR_MONTHS {
-            let slot = firm.dues.take(due);
+            let slot = if due <= t + MAX_TERM_MONTHS {
+                firm.dues.take(due)
+            } else {
+                firm.dues.take_beyond_receivables(due)
+            };
             let settled = settle_pools(&slot, indemnity_share);
             if due <= t + MAX_TERM_MONTHS {
                 let k = due as usize % (MAX_TERM_MONTHS as usize + 1);
@@ -545,11 +549,11 @@ mod tests {
         let mut slot = rep.firms[0].dues.slot_mut(6);
         *slot.face = 60.0;
         *slot.good = 50.0;
-        *slot.pool_mut(Backing::Lc) = crate::model::firm::Pool {
+        slot.set_pool(Backing::Lc, crate::model::firm::Pool {
             face: 60.0,
             good: 50.0,
             owed: 40.0,
-        };
+        });
         let later = rep.firms[0].dues.slot_mut(8);
         *later.face = 25.0;
         *later.good = 20.0;
@@ -616,11 +620,11 @@ mod tests {
         let mut slot = rep.firms[0].dues.slot_mut(5);
         *slot.face = 100.0;
         *slot.good = 60.0;
-        *slot.pool_mut(Backing::Insured) = crate::model::firm::Pool {
+        slot.set_pool(Backing::Insured, crate::model::firm::Pool {
             face: 100.0,
             good: 60.0,
             owed: 80.0,
-        };
+        });
         let equity = rep.banks[0].equity;
 
         settle_receivables_and_loans(&mut rep);
@@ -664,11 +668,11 @@ mod tests {
             let mut slot = rep.firms[0].dues.slot_mut(5);
             *slot.face = 50.0;
             *slot.good = 30.0;
-            *slot.pool_mut(Backing::Open) = crate::model::firm::Pool {
+            slot.set_pool(Backing::Open, crate::model::firm::Pool {
                 face: 50.0,
                 good: 30.0,
                 owed: 40.0,
-            };
+            });
             let equity = rep.banks[0].equity;
             settle_receivables_and_loans(&mut rep);
             assert!(!rep.month[0].defaulted);
