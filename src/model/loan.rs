@@ -7,7 +7,7 @@ use super::product::ProductKind;
 pub const EXIM: u16 = u16::MAX;
 
 /// One outstanding loan. Principal and interest are repaid at maturity.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Loan {
     pub principal: f64,
     /// Principal plus interest due at maturity, kUSD.

@@ -10,6 +10,8 @@ use crate::model::loan::{EXIM, Loan};
 use crate::model::product::{Backing, POOLS};
 use crate::scenario::Scenario;
 
+use rayon::prelude::*;
+
 use super::pages::prefetch;
 use super::parallel::{Sums, sum_over_firms};
 use super::rng::{Draw, Purpose};
@@ -285,36 +287,45 @@ fn resolve_defaults(rep: &mut Replication, defaulters: Vec<u32>) {
     }
 }
 
+/// Loans per parallel task when the loan book is settled.
+const LOAN_CHUNK: usize = 8192;
+
+/// A loan that closes this month: what its lender receives before any
+/// guarantee claim, whether it counts as a default, and whether its
+/// borrower defaulted (rather than only its buyer).
+struct Closing {
+    loan: Loan,
+    received: f64,
+    defaulted: bool,
+    borrower_defaulted: bool,
+}
+
 /// Closes every loan that was repaid or defaulted this month, on the
 /// lender's books, and lets banks learn from the outcome (their PD tables
 /// count default events; recoveries enter prices through the LGD). The
 /// guarantee agency pays its share of a guaranteed loan's loss after
 /// recoveries.
+///
+/// What each loan pays depends only on the loan and its borrower's month,
+/// so it is worked out in parallel over fixed chunks of the loan book,
+/// which keeps its open loans in order; the closings are then booked one
+/// by one in loan-book order, so every bank's, agency's and tally's sum
+/// is the same whatever the thread count.
 fn close_loans(rep: &mut Replication) {
     let s = rep.scenario;
     let t = rep.t;
     let slots = MAX_TERM_MONTHS as usize + 1;
-    let mut defaulted_principal = 0.0;
-    let (banks, firms, month, recoveries, tally, ledger, government, accounts) = (
-        &mut rep.banks,
-        &mut rep.firms,
-        &rep.month,
-        &rep.recoveries,
-        &mut rep.tally,
-        &mut rep.ledger,
-        &mut rep.government,
-        &mut rep.accounts,
-    );
-    let mut settle = |loan: &Loan| -> bool {
+    let (month, recoveries) = (&rep.month, &rep.recoveries);
+    let closing = |loan: &Loan| -> Option<Closing> {
         let fm = &month[loan.firm as usize];
         let backing = loan.product.backing();
         let pool = backing as usize;
         let repaid = loan.due == t && fm.paid_due;
         // Read only for a defaulter, which has an entry.
         let recovered = || &recoveries[fm.recovery as usize];
-        let mut received = if !(repaid || fm.defaulted) {
+        let received = if !(repaid || fm.defaulted) {
             debug_assert!(loan.due > t, "a loan fell due unpaid without a default");
-            return true;
+            return None;
         } else if backing == Backing::Firm {
             if repaid {
                 loan.owed
@@ -343,6 +354,57 @@ fn close_loans(rep: &mut Replication) {
         } else {
             received < loan.owed * (1.0 - 1e-12)
         };
+        Some(Closing {
+            loan: *loan,
+            received,
+            defaulted,
+            borrower_defaulted: fm.defaulted,
+        })
+    };
+    // Each chunk keeps its open loans at its front, in order, and returns
+    // its closings in order; the loan book is in the order loans were
+    // granted, so each loan's borrower is asked for a few loans ahead.
+    let chunks: Vec<(usize, Vec<Closing>)> = rep
+        .loans
+        .par_chunks_mut(LOAN_CHUNK)
+        .map(|loans| {
+            let mut closings = Vec::new();
+            let mut kept = 0;
+            for r in 0..loans.len() {
+                if let Some(next) = loans.get(r + 8) {
+                    prefetch(&month[next.firm as usize], 2);
+                }
+                match closing(&loans[r]) {
+                    None => {
+                        loans[kept] = loans[r];
+                        kept += 1;
+                    }
+                    Some(c) => closings.push(c),
+                }
+            }
+            (kept, closings)
+        })
+        .collect();
+    let mut open = 0;
+    for (c, &(kept, _)) in chunks.iter().enumerate() {
+        let first = c * LOAN_CHUNK;
+        rep.loans.copy_within(first..first + kept, open);
+        open += kept;
+    }
+    rep.loans.truncate(open);
+
+    let mut defaulted_principal = 0.0;
+    let (banks, firms, tally, ledger, government, accounts) = (
+        &mut rep.banks,
+        &mut rep.firms,
+        &mut rep.tally,
+        &mut rep.ledger,
+        &mut rep.government,
+        &mut rep.accounts,
+    );
+    for c in chunks.iter().flat_map(|(_, closings)| closings) {
+        let loan = &c.loan;
+        let mut received = c.received;
         if loan.guarantee > 0.0 {
             let claim = government.guarantee.release(loan.guarantee, loan.owed, received);
             received += claim;
@@ -359,38 +421,22 @@ fn close_loans(rep: &mut Replication) {
             let bank = &mut banks[loan.bank as usize];
             bank.close_loan(loan.principal, loan.rwa, loan.sme, received);
             bank.onlend_used = (bank.onlend_used - loan.onlent).max(0.0);
-            bank.pd.observe(loan.product, loan.bucket as usize, defaulted);
+            bank.pd.observe(loan.product, loan.bucket as usize, c.defaulted);
             ledger.deposits_repaid += loan.principal;
         }
-        if defaulted {
+        if c.defaulted {
             // The NPL ratio is the commercial banks'.
             if loan.bank != EXIM {
                 // The credit record names a lender the firm itself failed
                 // (not a factor whose buyer did not pay).
-                if fm.defaulted {
+                if c.borrower_defaulted {
                     firms[loan.firm as usize].defaulted_with_bank = loan.bank;
                 }
                 defaulted_principal += loan.principal;
             }
             tally.defaulted_principal[loan.product.index()] += loan.principal;
         }
-        false
-    };
-    // Keeps the open loans in their order, as `retain` would; the loan
-    // book is in the order loans were granted, so each loan's borrower is
-    // asked for a few loans ahead.
-    let loans = &mut rep.loans;
-    let mut kept = 0;
-    for r in 0..loans.len() {
-        if let Some(next) = loans.get(r + 8) {
-            prefetch(&month[next.firm as usize], 2);
-        }
-        if settle(&loans[r]) {
-            loans.swap(kept, r);
-            kept += 1;
-        }
     }
-    loans.truncate(kept);
     rep.defaulted_principal_12m[t as usize % 12] = defaulted_principal;
 }
 
