@@ -41,6 +41,7 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
         &mut rep.month,
         |i, firm, fm, sums: &mut DynamicsSums| {
             if !firm.alive {
+                sums.vacant.push(i as u32);
                 return;
             }
             let mut rng = streams.rng(t, i as u64, Purpose::Dynamics);
@@ -132,6 +133,7 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
                     generation: firm.generation,
                     ..Default::default()
                 };
+                sums.vacant.push(i as u32);
             } else {
                 sums.staying += 1;
             }
@@ -146,7 +148,7 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
         rep.groups.leave(firm, group);
     }
     rep.tally.firm_exits += sums.exits.len() as u32;
-    rep.tally.firm_entries += rep.enter_firms(sums.staying as usize);
+    rep.tally.firm_entries += rep.enter_firms(sums.staying as usize, &sums.vacant);
 }
 
 /// What the month's firm dynamics add up to, and the firms that left (in
@@ -158,6 +160,8 @@ struct DynamicsSums {
     owner_payouts: f64,
     exit_withdrawals: f64,
     exits: Vec<(u32, u32)>,
+    /// Slots without a firm after this month's exits, in id order.
+    vacant: Vec<u32>,
     /// Firms alive after this month's exits.
     staying: u32,
 }
@@ -169,6 +173,7 @@ impl Sums for DynamicsSums {
         self.owner_payouts += later.owner_payouts;
         self.exit_withdrawals += later.exit_withdrawals;
         self.exits.extend(later.exits);
+        self.vacant.extend(later.vacant);
         self.staying += later.staying;
     }
 }

@@ -197,39 +197,39 @@ impl<'a> Replication<'a> {
 
     /// Fills empty slots (and, with population growth, new ones) with
     /// entrants: small, young, no credit record, not exporting. `alive`
-    /// firms are alive now.
-    pub fn enter_firms(&mut self, alive: usize) -> u32 {
+    /// firms are alive now, and `vacant` lists every empty slot in id
+    /// order; the lowest slots are filled first.
+    pub fn enter_firms(&mut self, alive: usize, vacant: &[u32]) -> u32 {
         let s = self.scenario;
         let years = self.t as f64 / 12.0;
         let target = (self.initial_firms as f64
             * powf(1.0 + s.firms.demography.population_growth_annual, years))
         .round() as usize;
-        let mut missing = target.saturating_sub(alive);
+        let missing = target.saturating_sub(alive);
         let mut group_rng = self.streams.rng(self.t, 0, Purpose::Groups);
+        let appended = missing.saturating_sub(vacant.len());
+        let slots = vacant
+            .iter()
+            .map(|&slot| slot as usize)
+            .take(missing)
+            .chain(self.firms.len()..self.firms.len() + appended);
         let mut entered = 0;
-        let mut slot = 0;
-        while missing > 0 {
+        for slot in slots {
             if slot == self.firms.len() {
-                self.firms.push(Firm {
-                    alive: false,
-                    ..Firm::default()
-                });
+                self.firms.push(Firm::default());
                 self.month.push(FirmMonth::default());
             }
-            if !self.firms[slot].alive {
-                let generation = self.firms[slot].generation + 1;
-                let key = (slot as u64) | ((generation as u64) << 32);
-                let mut rng = self.streams.rng(self.t, key, Purpose::Entrant);
-                let mut firm = new_firm(s, &self.setup, &self.world, &mut rng, Birth::Entrant);
-                firm.generation = generation;
-                maybe_join_group(s, &mut self.groups, &mut firm, slot as u32, &mut group_rng);
-                self.ledger.entrant_endowments += firm.cash_kusd;
-                self.firms[slot] = firm;
-                self.month[slot] = FirmMonth::default();
-                missing -= 1;
-                entered += 1;
-            }
-            slot += 1;
+            debug_assert!(!self.firms[slot].alive, "slot {slot} is not vacant");
+            let generation = self.firms[slot].generation + 1;
+            let key = (slot as u64) | ((generation as u64) << 32);
+            let mut rng = self.streams.rng(self.t, key, Purpose::Entrant);
+            let mut firm = new_firm(s, &self.setup, &self.world, &mut rng, Birth::Entrant);
+            firm.generation = generation;
+            maybe_join_group(s, &mut self.groups, &mut firm, slot as u32, &mut group_rng);
+            self.ledger.entrant_endowments += firm.cash_kusd;
+            self.firms[slot] = firm;
+            self.month[slot] = FirmMonth::default();
+            entered += 1;
         }
         entered
     }
