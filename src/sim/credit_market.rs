@@ -463,6 +463,15 @@ struct Screened {
     error: f64,
 }
 
+/// A bank serves its queue in ascending order of this key: large firms
+/// first (if it favours them), then best score; ties by id. A score is in
+/// [0, 1], where the order of the bits is the order of the numbers, so the
+/// key is integers, cheap to compare.
+fn queue_order(a: &Screened) -> (bool, u64, u32) {
+    debug_assert!(a.score.is_sign_positive() && a.score <= 1.0);
+    (!a.first, !a.score.to_bits(), a.firm)
+}
+
 /// The bank at `desk` screens firm `i`: a noisy view of its
 /// creditworthiness z.
 fn screen(desk: &Desk, firm: &Firm, i: usize) -> Screened {
@@ -723,13 +732,7 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
         }
         screened.push(applicant);
     }
-    // Large firms first (if favoured), then best score; ties by id.
-    screened.sort_unstable_by(|a, b| {
-        b.first
-            .cmp(&a.first)
-            .then(b.score.total_cmp(&a.score))
-            .then(a.firm.cmp(&b.firm))
-    });
+    screened.sort_unstable_by_key(queue_order);
 
     for (
         k,
@@ -1356,6 +1359,44 @@ mod tests {
     /// 100 kUSD for 4 months, 200 of free collateral at 40 % recovery:
     /// pledge 200, coverage 0.8, LGD max(0.1, 1 − 0.8) = 0.2; PD 5 %;
     /// r = 0.045 + 0.02 + 0.05·0.2/0.95/(1/3) + 0.3/(100/3) = 0.105579.
+    #[test]
+    fn queue_order_is_priority_then_score_then_id() {
+        let next_up = |x: f64| f64::from_bits(x.to_bits() + 1);
+        let scores = [0.0, 1.0, 0.5, next_up(0.5), 0.25, 1e-300, next_up(0.0), 0.999_999];
+        let mut queue = Vec::new();
+        for (k, &score) in scores.iter().enumerate() {
+            for first in [false, true] {
+                for firm in [7, 3] {
+                    queue.push(Screened {
+                        firm: firm + 10 * k as u32,
+                        first,
+                        sme: !first,
+                        score,
+                        z: 0.0,
+                        error: 0.0,
+                    });
+                }
+            }
+        }
+        queue.push(Screened { firm: 1, ..queue[4] });
+        let mut by_key = queue.clone();
+        by_key.sort_unstable_by_key(queue_order);
+        queue.sort_by(|a, b| {
+            b.first
+                .cmp(&a.first)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.firm.cmp(&b.firm))
+        });
+        let ids = |q: &[Screened]| q.iter().map(|a| (a.first, a.score, a.firm)).collect::<Vec<_>>();
+        assert_eq!(ids(&by_key), ids(&queue));
+        assert_eq!((by_key[0].first, by_key[0].score), (true, 1.0));
+        assert_eq!((by_key[1].firm, by_key[2].score), (17, 0.999_999));
+        assert_eq!(
+            (by_key.last().unwrap().first, by_key.last().unwrap().score),
+            (false, 0.0)
+        );
+    }
+
     #[test]
     fn approval_prices_risk_collateral_and_handling() {
         let offer = decide(&bank_type(), &applicant(), 1_000.0, 0.0, 0.05, 100.0).unwrap();

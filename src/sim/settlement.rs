@@ -595,11 +595,14 @@ mod tests {
         let mut slot = rep.firms[0].dues.slot_mut(6);
         *slot.face = 60.0;
         *slot.good = 50.0;
-        slot.set_pool(Backing::Lc, crate::model::firm::Pool {
-            face: 60.0,
-            good: 50.0,
-            owed: 40.0,
-        });
+        slot.set_pool(
+            Backing::Lc,
+            crate::model::firm::Pool {
+                face: 60.0,
+                good: 50.0,
+                owed: 40.0,
+            },
+        );
         let later = rep.firms[0].dues.slot_mut(8);
         *later.face = 25.0;
         *later.good = 20.0;
@@ -666,11 +669,14 @@ mod tests {
         let mut slot = rep.firms[0].dues.slot_mut(5);
         *slot.face = 100.0;
         *slot.good = 60.0;
-        slot.set_pool(Backing::Insured, crate::model::firm::Pool {
-            face: 100.0,
-            good: 60.0,
-            owed: 80.0,
-        });
+        slot.set_pool(
+            Backing::Insured,
+            crate::model::firm::Pool {
+                face: 100.0,
+                good: 60.0,
+                owed: 80.0,
+            },
+        );
         let equity = rep.banks[0].equity;
 
         settle_receivables_and_loans(&mut rep);
@@ -714,11 +720,14 @@ mod tests {
             let mut slot = rep.firms[0].dues.slot_mut(5);
             *slot.face = 50.0;
             *slot.good = 30.0;
-            slot.set_pool(Backing::Open, crate::model::firm::Pool {
-                face: 50.0,
-                good: 30.0,
-                owed: 40.0,
-            });
+            slot.set_pool(
+                Backing::Open,
+                crate::model::firm::Pool {
+                    face: 50.0,
+                    good: 30.0,
+                    owed: 40.0,
+                },
+            );
             let equity = rep.banks[0].equity;
             settle_receivables_and_loans(&mut rep);
             assert!(!rep.month[0].defaulted);
