@@ -289,6 +289,10 @@ pub struct Firm {
     pub orders_per_month: u32,
     /// Counts the firms that have lived in this slot; keys entrants' streams.
     pub generation: u32,
+    /// The lasting part of its main bank's screening error, drawn once
+    /// per bank and firm (see `credit_market::screen`); kept because most
+    /// screenings are the main bank's.
+    pub main_bank_error: f64,
 
     // --- evolving
     /// Monthly capacity at demand index 1, kUSD.

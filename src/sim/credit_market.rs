@@ -463,6 +463,13 @@ struct Screened {
     error: f64,
 }
 
+/// The part of bank `bank`'s misjudgement of firm `i` that lasts the
+/// firm's life: drawn once per bank and firm (the slot's generation keys
+/// a new firm).
+pub fn lasting_screening_error(streams: &Streams, firm: &Firm, bank: usize, i: usize) -> f64 {
+    streams.normal(firm.generation, pair(bank, i), Purpose::Screening)
+}
+
 /// A bank serves its queue in ascending order of this key: large firms
 /// first (if it favours them), then best score; ties by id. A score is in
 /// [0, 1], where the order of the bits is the order of the numbers, so the
@@ -499,7 +506,11 @@ fn screen(desk: &Desk, firm: &Firm, i: usize) -> Screened {
     // per bank and firm; the slot's generation keys a new firm),
     // part is new each month.
     let key = pair(bank, i);
-    let lasting = desk.streams.normal(firm.generation, key, Purpose::Screening);
+    let lasting = if firm.main_bank as usize == bank {
+        firm.main_bank_error
+    } else {
+        lasting_screening_error(&desk.streams, firm, bank, i)
+    };
     let fresh = desk.streams.normal(desk.t, key, Purpose::ScreeningMonthly);
     let error = persistence.sqrt() * lasting + (1.0 - persistence).sqrt() * fresh;
     let score = score_of(z + noise_sd * error);
@@ -1359,6 +1370,25 @@ mod tests {
     /// 100 kUSD for 4 months, 200 of free collateral at 40 % recovery:
     /// pledge 200, coverage 0.8, LGD max(0.1, 1 − 0.8) = 0.2; PD 5 %;
     /// r = 0.045 + 0.02 + 0.05·0.2/0.95/(1/3) + 0.3/(100/3) = 0.105579.
+    /// The main bank's error kept in `Firm` is the one drawn for the pair,
+    /// for the initial firms and for entrants in reused slots.
+    #[test]
+    fn firms_keep_their_main_banks_lasting_screening_error() {
+        let mut s = Scenario::default();
+        s.simulation.firms = 400;
+        let mut rep = Replication::new(&s, 1);
+        for _ in 0..36 {
+            crate::sim::month::step(&mut rep);
+        }
+        let mut entrants = 0;
+        for (i, firm) in rep.firms.iter().enumerate().filter(|(_, f)| f.alive) {
+            entrants += (firm.generation > 0) as u32;
+            let drawn = lasting_screening_error(&rep.streams, firm, firm.main_bank as usize, i);
+            assert_eq!(firm.main_bank_error, drawn, "firm {i}");
+        }
+        assert!(entrants > 10, "{entrants} entrants");
+    }
+
     #[test]
     fn queue_order_is_priority_then_score_then_id() {
         let next_up = |x: f64| f64::from_bits(x.to_bits() + 1);

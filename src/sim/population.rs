@@ -6,6 +6,7 @@ use crate::model::government::GovernmentState;
 use crate::model::{Bank, Firm, Groups, SizeClass, World};
 use crate::scenario::Scenario;
 
+use super::credit_market::lasting_screening_error;
 use super::pages::vec_on_huge_pages;
 use super::rng::{Draw, Purpose, Rng, Streams};
 use super::state::{FirmMonth, Replication, Setup};
@@ -67,6 +68,8 @@ pub fn new_firm(s: &Scenario, setup: &Setup, world: &World, rng: &mut Rng, birth
         cash_target_months: f.cash_target_months * rng.lognormal_mean_one(f.cash_target_dispersion),
         hidden_quality: f.credit_quality.idiosyncratic_sd * rng.normal(),
         orders_per_month,
+        // Drawn by the caller, who knows the slot and its generation.
+        main_bank_error: 0.0,
         generation: 0,
         capacity_kusd: capacity,
         cash_kusd: 0.0,
@@ -144,7 +147,9 @@ impl<'a> Replication<'a> {
         let mut firms: Vec<Firm> = vec_on_huge_pages(room);
         firms.extend((0..n).map(|i| {
             let mut rng = streams.rng(0, i as u64, Purpose::Population);
-            new_firm(s, &setup, &world, &mut rng, Birth::Initial)
+            let mut firm = new_firm(s, &setup, &world, &mut rng, Birth::Initial);
+            firm.main_bank_error = lasting_screening_error(&streams, &firm, firm.main_bank as usize, i);
+            firm
         }));
         let mut month: Vec<FirmMonth> = vec_on_huge_pages(room);
         month.resize(n, FirmMonth::default());
@@ -225,6 +230,8 @@ impl<'a> Replication<'a> {
             let mut rng = self.streams.rng(self.t, key, Purpose::Entrant);
             let mut firm = new_firm(s, &self.setup, &self.world, &mut rng, Birth::Entrant);
             firm.generation = generation;
+            firm.main_bank_error =
+                lasting_screening_error(&self.streams, &firm, firm.main_bank as usize, slot);
             maybe_join_group(s, &mut self.groups, &mut firm, slot as u32, &mut group_rng);
             self.ledger.entrant_endowments += firm.cash_kusd;
             self.firms[slot] = firm;
