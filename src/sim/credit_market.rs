@@ -568,9 +568,10 @@ impl<'a> Slots<'a> {
     /// only: it reads nothing and changes nothing.
     fn prefetch(&self, i: usize) {
         if i < self.len {
-            // The scalars every decision reads, then the month's scratch.
+            // The scalars every decision reads, then the month's line the
+            // credit market uses (see `FirmMonth`).
             prefetch(self.firms.wrapping_add(i), 3);
-            prefetch(self.month.wrapping_add(i), 5);
+            prefetch(self.month.wrapping_add(i), 1);
         }
     }
 
@@ -994,7 +995,7 @@ impl Requests {
 /// receivables fall due; pre-shipment products are due with this month's
 /// LC orders.
 fn requests(s: &Scenario, t: u32, firm: &Firm, fm: &FirmMonth, product: ProductKind) -> Requests {
-    let lc_term = fm.orders.term[PaymentTerm::LetterOfCredit as usize];
+    let lc_term = u32::from(fm.term[PaymentTerm::LetterOfCredit as usize]);
     let this_month = |room: f64, due: u32| {
         if room > 0.0 && due > t {
             Requests::one(due, room.min(fm.unfinanced))

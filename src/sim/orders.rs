@@ -59,8 +59,9 @@ pub fn firms_receive_orders(rep: &mut Replication) {
             if !firm.exporter {
                 return;
             }
-            for term in &mut orders.term[1..] {
-                *term = rng.between(terms.term_months_min, terms.term_months_max);
+            for term in &mut fm.term[1..] {
+                // At most MAX_TERM_MONTHS (validated).
+                *term = rng.between(terms.term_months_min, terms.term_months_max) as u8;
             }
             let cdf = &term_cdf[firm.size_class.index()];
             let piece = firm.capacity_kusd * x * w.foreign_demand * noise / n as f64;

@@ -138,7 +138,7 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
             };
             if o.export[LC] > 0.0 {
                 book(
-                    t + o.term[LC],
+                    t + u32::from(fm.term[LC]),
                     Backing::Lc,
                     share_lc * o.export[LC],
                     share_lc * o.export_good[LC],
@@ -148,7 +148,7 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
                 if o.export[term] > 0.0 {
                     let face = share_rest * o.export[term];
                     let good = share_rest * o.export_good[term];
-                    let due = t + o.term[term];
+                    let due = t + u32::from(fm.term[term]);
                     book(due, Backing::Insured, insured_share * face, insured_share * good);
                     book(
                         due,

@@ -84,8 +84,10 @@ fn recourse(s: &Scenario, pool: usize) -> bool {
     pool != Backing::Open as usize || s.banks.products.factoring.recourse
 }
 
-/// Returns the firms that cannot pay, in id order.
-fn collect_and_repay(rep: &mut Replication) -> Vec<u32> {
+/// Returns the firms that cannot pay, in id order, with what they owe
+/// with recourse on receivable-backed loans due now beyond their
+/// receivables.
+fn collect_and_repay(rep: &mut Replication) -> Vec<(u32, f64)> {
     let s = rep.scenario;
     let t = rep.t;
     let w = &rep.world;
@@ -147,8 +149,7 @@ fn collect_and_repay(rep: &mut Replication) -> Vec<u32> {
                 fm.paid_due = true;
             } else {
                 fm.defaulted = true;
-                fm.recourse = recourse_owed;
-                sums.defaulters.push(i as u32);
+                sums.defaulters.push((i as u32, recourse_owed));
             }
         },
     );
@@ -166,8 +167,9 @@ struct CollectionSums {
     buyer_payments: f64,
     indemnities: f64,
     operating_losses: f64,
-    /// Firms that cannot pay what is due, in id order.
-    defaulters: Vec<u32>,
+    /// Firms that cannot pay what is due, in id order, with their
+    /// recourse debt.
+    defaulters: Vec<(u32, f64)>,
 }
 
 impl Sums for CollectionSums {
@@ -187,23 +189,23 @@ fn clean(x: &mut f64) {
     }
 }
 
-/// Resolves the defaults of `defaulters` (in id order) and of the
-/// guarantors they bring down.
-fn resolve_defaults(rep: &mut Replication, defaulters: Vec<u32>) {
+/// Resolves the defaults of `defaulters` (in id order, with their
+/// recourse debt) and of the guarantors they bring down.
+fn resolve_defaults(rep: &mut Replication, defaulters: Vec<(u32, f64)>) {
     let recovery_rate = rep.scenario.government.regulator.recovery_rate;
     let indemnity_share = rep.scenario.government.insurance.indemnity_share;
     let receivables_recovery = rep.scenario.government.regulator.receivables_recovery_rate;
     let t = rep.t;
     rep.recoveries.clear();
-    let mut queue: VecDeque<usize> = defaulters.into_iter().map(|i| i as usize).collect();
+    let mut queue: VecDeque<(usize, f64)> = defaulters.into_iter().map(|(i, r)| (i as usize, r)).collect();
     let mut guarantors: Vec<usize> = Vec::new();
-    while let Some(i) = queue.pop_front() {
+    while let Some((i, recourse)) = queue.pop_front() {
         let firm = &mut rep.firms[i];
         let fm = &mut rep.month[i];
         let mut recovery = Recovery::default();
         // What the firm still owes, with recourse, on receivable-backed
-        // loans due now beyond their receivables joins its general claims.
-        let recourse = if fm.paid_due { 0.0 } else { fm.recourse };
+        // loans due now beyond their receivables joins its general claims
+        // (nothing for a guarantor, which paid its own dues).
         // Every receivable is collected now, and the insurer settles what
         // it will owe: the proceeds of receivables assigned to banks go
         // first to the loans they back, the rest joins the pool for the
@@ -277,7 +279,7 @@ fn resolve_defaults(rep: &mut Replication, defaulters: Vec<u32>) {
                     let gm = &mut rep.month[g];
                     gm.defaulted = true;
                     gm.chain_default = true;
-                    queue.push_back(g);
+                    queue.push_back((g, 0.0));
                 }
             }
         }
@@ -372,7 +374,8 @@ fn close_loans(rep: &mut Replication) {
             let mut kept = 0;
             for r in 0..loans.len() {
                 if let Some(next) = loans.get(r + 8) {
-                    prefetch(&month[next.firm as usize], 2);
+                    // The line with the outcome of the borrower's month.
+                    prefetch(&month[next.firm as usize].pay_ratio, 1);
                 }
                 match closing(&loans[r]) {
                     None => {

@@ -137,8 +137,6 @@ pub struct Orders {
     pub export: [f64; 4],
     /// The part of each that buyers will pay.
     pub export_good: [f64; 4],
-    /// Months until payment, by term (0 for cash in advance).
-    pub term: [u32; 4],
 }
 
 impl Orders {
@@ -147,18 +145,16 @@ impl Orders {
     }
 }
 
-/// What the phases of one month know about one firm.
+/// What the phases of one month know about one firm. Laid out in
+/// declaration order (`repr(C)`) in 256 bytes, four cache lines: the
+/// fields the credit market reads and writes, for firms it serves in
+/// score order, share the first line.
 #[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
 pub struct FirmMonth {
-    /// Financing need at the start of the month (0 if none).
-    pub need: f64,
+    // --- the credit market's line
     /// Part of the need not yet financed.
     pub unfinanced: f64,
-    pub applied: bool,
-    /// The application failed documentation and KYC checks this month.
-    pub documents_rejected: bool,
-    pub discouraged: bool,
-    pub approved: bool,
     pub granted: f64,
     /// Pre-shipment room left on this month's LC orders: red-clause
     /// advances, then packing loans (which share the LC orders).
@@ -168,7 +164,18 @@ pub struct FirmMonth {
     pub import_room: f64,
     /// Banks visited this month, main bank first.
     pub visited: [u16; MAX_SEARCH],
+    /// Months until payment of this month's export orders, by term
+    /// (index = `PaymentTerm`; 0 for cash in advance).
+    pub term: [u8; 4],
     pub visits: u8,
+    pub applied: bool,
+    /// The application failed documentation and KYC checks this month.
+    pub documents_rejected: bool,
+    pub approved: bool,
+
+    // --- the rest
+    /// Financing need at the start of the month (0 if none).
+    pub need: f64,
     pub orders: Orders,
     /// Production cost per kUSD of domestic and of export orders.
     pub cost_share_domestic: f64,
@@ -180,23 +187,22 @@ pub struct FirmMonth {
     pub lost_export: f64,
     pub lost_total: f64,
     pub gross_profit: f64,
-    pub entered_export: bool,
     /// Collateral pledged for the working-capital loans due this month.
     pub due_pledged: f64,
-    /// Had debt at the start of the month.
-    pub borrower: bool,
-    /// Paid everything due this month at settlement.
-    pub paid_due: bool,
-    /// Owed now on LC-backed loans beyond their LC proceeds.
-    pub recourse: f64,
-    pub defaulted: bool,
-    /// Defaulted because a guarantee it gave was called.
-    pub chain_default: bool,
     /// Share of receivable-backed loans due now that their pool paid, by
     /// `Backing`.
     pub pay_ratio: [f64; POOLS],
     /// A defaulter's entry in `Replication::recoveries`, or `NO_RECOVERY`.
     pub recovery: u32,
+    pub discouraged: bool,
+    pub entered_export: bool,
+    /// Had debt at the start of the month.
+    pub borrower: bool,
+    /// Paid everything due this month at settlement.
+    pub paid_due: bool,
+    pub defaulted: bool,
+    /// Defaulted because a guarantee it gave was called.
+    pub chain_default: bool,
 }
 
 /// No entry in `Replication::recoveries`.
@@ -216,18 +222,18 @@ pub struct Recovery {
 impl Default for FirmMonth {
     fn default() -> Self {
         FirmMonth {
-            need: 0.0,
             unfinanced: 0.0,
-            applied: false,
-            documents_rejected: false,
-            discouraged: false,
-            approved: false,
             granted: 0.0,
             red_clause_room: 0.0,
             packing_room: 0.0,
             import_room: 0.0,
             visited: [0; MAX_SEARCH],
+            term: [0; 4],
             visits: 0,
+            applied: false,
+            documents_rejected: false,
+            approved: false,
+            need: 0.0,
             orders: Orders::default(),
             cost_share_domestic: 0.0,
             cost_share_export: 0.0,
@@ -236,15 +242,15 @@ impl Default for FirmMonth {
             lost_export: 0.0,
             lost_total: 0.0,
             gross_profit: 0.0,
-            entered_export: false,
             due_pledged: 0.0,
-            borrower: false,
-            paid_due: false,
-            recourse: 0.0,
-            defaulted: false,
-            chain_default: false,
             pay_ratio: [0.0; POOLS],
             recovery: NO_RECOVERY,
+            discouraged: false,
+            entered_export: false,
+            borrower: false,
+            paid_due: false,
+            defaulted: false,
+            chain_default: false,
         }
     }
 }
