@@ -49,14 +49,6 @@ pub struct DueMonth {
 }
 
 impl DueMonth {
-    pub fn pool(&self, backing: Backing) -> &Pool {
-        &self.pools[backing as usize]
-    }
-
-    pub fn pool_mut(&mut self, backing: Backing) -> &mut Pool {
-        &mut self.pools[backing as usize]
-    }
-
     /// Owed to banks on receivable-backed loans.
     pub fn pool_owed(&self) -> f64 {
         self.pools.iter().map(|p| p.owed).sum()
@@ -67,106 +59,222 @@ impl DueMonth {
 /// `MAX_TERM_MONTHS` ahead, so pools need a shorter ring than loans.
 pub const POOL_SLOTS: usize = MAX_TERM_MONTHS as usize + 1;
 
-/// Dues by month, in ring buffers indexed by simulation month. Stored
-/// field by field (each an array over the months) rather than month by
-/// month, so that a sum over the months — receivables for equity, loans
-/// and what the pools owe for the reserve — reads a few cache lines, not
-/// thirteen. Loans fall due up to `MAX_TENOR_MONTHS` ahead
-/// (`DUE_SLOTS` months); receivable pools only up to `MAX_TERM_MONTHS`
-/// ahead (`POOL_SLOTS` months), so a pool is read or written only for a
-/// month within that horizon of now.
+/// No pool book.
+pub const NO_BOOK: u32 = u32::MAX;
+
+/// A firm's receivable pools (`Pool`) by pool (`Backing`) and month, on a
+/// `POOL_SLOTS`-month ring: only firms that sell abroad on terms have
+/// one, kept in their chunk's `PoolBooks` rather than in every `Firm`.
+/// What the pools owe comes first, for the reserve.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Dues {
-    face: [f64; DUE_SLOTS],
-    indemnity: [f64; DUE_SLOTS],
-    loan_owed: [f64; DUE_SLOTS],
-    /// Owed to banks on receivable-backed loans, by pool (`Backing`) and
-    /// month: beside `loan_owed` for the reserve.
-    pool_owed: [[f64; POOL_SLOTS]; POOLS],
-    good: [f64; DUE_SLOTS],
-    loan_pledged: [f64; DUE_SLOTS],
-    pool_face: [[f64; POOL_SLOTS]; POOLS],
-    pool_good: [[f64; POOL_SLOTS]; POOLS],
-}
-
-/// One month of a firm's due book, to change in place (see `DueMonth`).
-pub struct DueMonthMut<'a> {
-    pub face: &'a mut f64,
-    pub good: &'a mut f64,
-    pub indemnity: &'a mut f64,
-    pub loan_owed: &'a mut f64,
-    pub loan_pledged: &'a mut f64,
-    pool_face: &'a mut [[f64; POOL_SLOTS]; POOLS],
-    pool_good: &'a mut [[f64; POOL_SLOTS]; POOLS],
-    pool_owed: &'a mut [[f64; POOL_SLOTS]; POOLS],
-    pool_slot: usize,
-}
-
-impl DueMonthMut<'_> {
-    /// Adds receivables to one pool.
-    pub fn add_to_pool(&mut self, backing: Backing, face: f64, good: f64) {
-        let (b, k) = (backing as usize, self.pool_slot);
-        self.pool_face[b][k] += face;
-        self.pool_good[b][k] += good;
-    }
-
-    /// Owed to banks on loans backed by one pool, to change.
-    pub fn pool_owed_mut(&mut self, backing: Backing) -> &mut f64 {
-        &mut self.pool_owed[backing as usize][self.pool_slot]
-    }
-
-    /// Replaces one pool.
-    pub fn set_pool(&mut self, backing: Backing, pool: Pool) {
-        let (b, k) = (backing as usize, self.pool_slot);
-        self.pool_face[b][k] = pool.face;
-        self.pool_good[b][k] = pool.good;
-        self.pool_owed[b][k] = pool.owed;
-    }
-
-    /// Replaces the whole month.
-    pub fn set(&mut self, d: DueMonth) {
-        *self.face = d.face;
-        *self.good = d.good;
-        for (b, pool) in d.pools.into_iter().enumerate() {
-            self.pool_face[b][self.pool_slot] = pool.face;
-            self.pool_good[b][self.pool_slot] = pool.good;
-            self.pool_owed[b][self.pool_slot] = pool.owed;
-        }
-        *self.indemnity = d.indemnity;
-        *self.loan_owed = d.loan_owed;
-        *self.loan_pledged = d.loan_pledged;
-    }
-}
-
-fn index(month: u32) -> usize {
-    month as usize % DUE_SLOTS
+pub struct PoolBook {
+    owed: [[f64; POOL_SLOTS]; POOLS],
+    face: [[f64; POOL_SLOTS]; POOLS],
+    good: [[f64; POOL_SLOTS]; POOLS],
 }
 
 fn pool_index(month: u32) -> usize {
     month as usize % POOL_SLOTS
 }
 
+impl PoolBook {
+    /// The receivables of one kind due in `month` (within the
+    /// receivables' horizon).
+    pub fn pool(&self, month: u32, backing: Backing) -> Pool {
+        let (b, k) = (backing as usize, pool_index(month));
+        Pool {
+            face: self.face[b][k],
+            good: self.good[b][k],
+            owed: self.owed[b][k],
+        }
+    }
+
+    pub fn pools(&self, month: u32) -> [Pool; POOLS] {
+        std::array::from_fn(|b| self.pool(month, Backing::ALL_POOLS[b]))
+    }
+
+    /// Replaces one pool.
+    pub fn set(&mut self, month: u32, backing: Backing, pool: Pool) {
+        let (b, k) = (backing as usize, pool_index(month));
+        self.face[b][k] = pool.face;
+        self.good[b][k] = pool.good;
+        self.owed[b][k] = pool.owed;
+    }
+
+    /// Adds receivables to one pool.
+    pub fn add(&mut self, month: u32, backing: Backing, face: f64, good: f64) {
+        let (b, k) = (backing as usize, pool_index(month));
+        self.face[b][k] += face;
+        self.good[b][k] += good;
+    }
+
+    /// Owed to banks on loans backed by one pool, to change.
+    pub fn owed_mut(&mut self, month: u32, backing: Backing) -> &mut f64 {
+        &mut self.owed[backing as usize][pool_index(month)]
+    }
+
+    /// Owed to banks on loans backed by any pool due in `month`.
+    fn owed_total(&self, month: u32) -> f64 {
+        let k = pool_index(month);
+        (0..POOLS).map(|b| self.owed[b][k]).sum()
+    }
+
+    /// Removes and returns the pools due in `month`.
+    pub fn take(&mut self, month: u32) -> [Pool; POOLS] {
+        let taken = self.pools(month);
+        for backing in Backing::ALL_POOLS {
+            self.set(month, backing, Pool::default());
+        }
+        taken
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == PoolBook::default()
+    }
+}
+
+/// The pool books of one chunk of firms (`sim::parallel::FIRM_CHUNK`),
+/// so that the per-firm phases, which work chunk by chunk, open and close
+/// books without sharing a store. Closed books are reused.
+#[derive(Debug, Clone, Default)]
+pub struct PoolBooks {
+    books: Vec<PoolBook>,
+    closed: Vec<u32>,
+}
+
+impl PoolBooks {
+    pub fn get(&self, book: u32) -> &PoolBook {
+        &self.books[book as usize]
+    }
+
+    pub fn get_mut(&mut self, book: u32) -> &mut PoolBook {
+        &mut self.books[book as usize]
+    }
+
+    /// Books open, for the tests.
+    pub fn open_count(&self) -> usize {
+        self.books.len() - self.closed.len()
+    }
+
+    /// Books in the store, open or closed.
+    pub fn stored(&self) -> usize {
+        self.books.len()
+    }
+
+    /// Where book `book` lives, for a bank serving the firm that holds it
+    /// while other banks serve firms of the same chunk.
+    pub fn as_mut_ptr(&mut self) -> *mut PoolBook {
+        self.books.as_mut_ptr()
+    }
+
+    fn open(&mut self) -> u32 {
+        match self.closed.pop() {
+            Some(book) => book,
+            None => {
+                self.books.push(PoolBook::default());
+                (self.books.len() - 1) as u32
+            }
+        }
+    }
+
+    fn close(&mut self, book: u32) {
+        debug_assert!(
+            self.books[book as usize].is_empty(),
+            "closing a book with receivables"
+        );
+        self.books[book as usize] = PoolBook::default();
+        self.closed.push(book);
+    }
+}
+
+/// Dues by month, in ring buffers indexed by simulation month (loans fall
+/// due up to `MAX_TENOR_MONTHS` ahead, `DUE_SLOTS` months), and the index
+/// of the firm's pool book, if it has one. Stored field by field (each an
+/// array over the months) rather than month by month, so that a sum over
+/// the months — receivables for equity, loans for the reserve — reads a
+/// few cache lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dues {
+    face: [f64; DUE_SLOTS],
+    indemnity: [f64; DUE_SLOTS],
+    loan_owed: [f64; DUE_SLOTS],
+    good: [f64; DUE_SLOTS],
+    loan_pledged: [f64; DUE_SLOTS],
+    /// The firm's book in its chunk's `PoolBooks`, or `NO_BOOK`.
+    book: u32,
+}
+
+impl Default for Dues {
+    fn default() -> Self {
+        Dues {
+            face: [0.0; DUE_SLOTS],
+            indemnity: [0.0; DUE_SLOTS],
+            loan_owed: [0.0; DUE_SLOTS],
+            good: [0.0; DUE_SLOTS],
+            loan_pledged: [0.0; DUE_SLOTS],
+            book: NO_BOOK,
+        }
+    }
+}
+
+/// One month of a firm's due book outside its pools, to change in place
+/// (see `DueMonth`).
+pub struct DueMonthMut<'a> {
+    pub face: &'a mut f64,
+    pub good: &'a mut f64,
+    pub indemnity: &'a mut f64,
+    pub loan_owed: &'a mut f64,
+    pub loan_pledged: &'a mut f64,
+}
+
+fn index(month: u32) -> usize {
+    month as usize % DUE_SLOTS
+}
+
 impl Dues {
+    /// The firm's pool book, if it has one (`books`: its chunk's).
+    pub fn book<'a>(&self, books: &'a PoolBooks) -> Option<&'a PoolBook> {
+        (self.book != NO_BOOK).then(|| books.get(self.book))
+    }
+
+    /// The index of its pool book, or `NO_BOOK`.
+    pub fn book_index(&self) -> u32 {
+        self.book
+    }
+
+    /// The firm's pool book, opened if it has none.
+    pub fn book_mut<'a>(&mut self, books: &'a mut PoolBooks) -> &'a mut PoolBook {
+        if self.book == NO_BOOK {
+            self.book = books.open();
+        }
+        books.get_mut(self.book)
+    }
+
+    /// Closes the firm's pool book, which must be empty.
+    pub fn close_book(&mut self, books: &mut PoolBooks) {
+        if self.book != NO_BOOK {
+            books.close(self.book);
+            self.book = NO_BOOK;
+        }
+    }
+
     /// A copy of what falls due in `month` (within the receivables'
     /// horizon).
-    pub fn slot(&self, month: u32) -> DueMonth {
-        let (k, p) = (index(month), pool_index(month));
+    pub fn slot(&self, month: u32, books: &PoolBooks) -> DueMonth {
+        let k = index(month);
         DueMonth {
             face: self.face[k],
             good: self.good[k],
-            pools: std::array::from_fn(|b| Pool {
-                face: self.pool_face[b][p],
-                good: self.pool_good[b][p],
-                owed: self.pool_owed[b][p],
-            }),
+            pools: self
+                .book(books)
+                .map_or([Pool::default(); POOLS], |b| b.pools(month)),
             indemnity: self.indemnity[k],
             loan_owed: self.loan_owed[k],
             loan_pledged: self.loan_pledged[k],
         }
     }
 
-    /// What falls due in `month` (within the receivables' horizon), to
-    /// change.
+    /// What falls due in `month` outside the pools, to change.
     pub fn slot_mut(&mut self, month: u32) -> DueMonthMut<'_> {
         let k = index(month);
         DueMonthMut {
@@ -175,10 +283,6 @@ impl Dues {
             indemnity: &mut self.indemnity[k],
             loan_owed: &mut self.loan_owed[k],
             loan_pledged: &mut self.loan_pledged[k],
-            pool_face: &mut self.pool_face,
-            pool_good: &mut self.pool_good,
-            pool_owed: &mut self.pool_owed,
-            pool_slot: pool_index(month),
         }
     }
 
@@ -192,28 +296,18 @@ impl Dues {
         self.loan_pledged[index(month)]
     }
 
-    /// The receivables of one kind due in `month` (within the
-    /// receivables' horizon).
-    pub fn pool(&self, month: u32, backing: Backing) -> Pool {
-        let (b, p) = (backing as usize, pool_index(month));
-        Pool {
-            face: self.pool_face[b][p],
-            good: self.pool_good[b][p],
-            owed: self.pool_owed[b][p],
-        }
-    }
-
     /// Removes and returns what falls due in `month` (within the
     /// receivables' horizon).
-    pub fn take(&mut self, month: u32) -> DueMonth {
-        let taken = self.slot(month);
-        self.slot_mut(month).set(DueMonth::default());
+    pub fn take(&mut self, month: u32, books: &mut PoolBooks) -> DueMonth {
+        let mut taken = self.take_beyond_receivables(month);
+        if self.book != NO_BOOK {
+            taken.pools = books.get_mut(self.book).take(month);
+        }
         taken
     }
 
-    /// Removes and returns what falls due in `month`, beyond the
-    /// receivables' horizon: loans and indemnities only (its pools are
-    /// empty, and their ring slot is another month's).
+    /// Removes and returns what falls due in `month` outside the pools:
+    /// for a month beyond the receivables' horizon, whose pools are empty.
     pub fn take_beyond_receivables(&mut self, month: u32) -> DueMonth {
         let k = index(month);
         let taken = DueMonth {
@@ -242,17 +336,16 @@ impl Dues {
     /// of the receivables it keeps by then (net of what receivable-backed
     /// loans take; indemnities are sure):
     /// `max over h of Σ_{k≤h} (loan_owed − (1−prudence)·(face − pool owed) − indemnity)`.
-    pub fn reserve(&self, month: u32, horizon: u32, prudence: f64) -> f64 {
+    pub fn reserve(&self, month: u32, horizon: u32, prudence: f64, books: &PoolBooks) -> f64 {
+        let book = self.book(books);
         let mut cumulative = 0.0;
         let mut worst: f64 = 0.0;
         for k in 0..=horizon.min(MAX_TENOR_MONTHS) {
             let i = index(month + k);
             // No receivable falls due beyond the terms' horizon.
-            let pool_owed: f64 = if k <= MAX_TERM_MONTHS {
-                let p = pool_index(month + k);
-                (0..POOLS).map(|b| self.pool_owed[b][p]).sum()
-            } else {
-                0.0
+            let pool_owed = match book {
+                Some(book) if k <= MAX_TERM_MONTHS => book.owed_total(month + k),
+                _ => 0.0,
             };
             cumulative +=
                 self.loan_owed[i] - (1.0 - prudence) * (self.face[i] - pool_owed) - self.indemnity[i];
@@ -419,41 +512,74 @@ mod tests {
 
     #[test]
     fn ring_buffer_keeps_months_apart() {
+        let mut books = PoolBooks::default();
         let mut r = Dues::default();
         for due in 1..=6 {
             *r.slot_mut(10 + due).face = due as f64;
         }
         assert_eq!(r.receivables_total(), 21.0);
-        assert_eq!(r.take(11).face, 1.0);
-        assert_eq!(r.take(11).face, 0.0);
+        assert_eq!(r.take(11, &mut books).face, 1.0);
+        assert_eq!(r.take(11, &mut books).face, 0.0);
         // Month 18 reuses month 11's slot, which is now empty.
         *r.slot_mut(18).face = 7.0;
-        assert_eq!(r.slot(16).face, 6.0);
+        assert_eq!(r.slot(16, &books).face, 6.0);
         assert_eq!(r.receivables_total(), 20.0 + 7.0);
+        // No pool book was needed.
+        assert_eq!(r.book_index(), NO_BOOK);
+        assert_eq!(books.stored(), 0);
+    }
+
+    /// Pools live in a book opened on first use, on a five-month ring;
+    /// a closed book is reused by the next firm that needs one.
+    #[test]
+    fn pool_books_open_fill_empty_and_are_reused() {
+        let mut books = PoolBooks::default();
+        let (mut a, mut b) = (Dues::default(), Dues::default());
+        a.book_mut(&mut books).add(12, Backing::Open, 50.0, 40.0);
+        *a.book_mut(&mut books).owed_mut(12, Backing::Open) += 30.0;
+        b.book_mut(&mut books).add(13, Backing::Lc, 9.0, 9.0);
+        assert_eq!((a.book_index(), b.book_index(), books.open_count()), (0, 1, 2));
+        let open = Pool {
+            face: 50.0,
+            good: 40.0,
+            owed: 30.0,
+        };
+        assert_eq!(a.slot(12, &books).pools[Backing::Open as usize], open);
+        // Month 17 shares month 12's place in the ring, and is empty.
+        assert_eq!(a.book(&books).unwrap().pool(12, Backing::Lc), Pool::default());
+        assert_eq!(a.take(12, &mut books).pools[Backing::Open as usize], open);
+        assert!(a.book(&books).unwrap().is_empty());
+        a.close_book(&mut books);
+        assert_eq!((a.book_index(), books.open_count()), (NO_BOOK, 1));
+        let mut c = Dues::default();
+        c.book_mut(&mut books);
+        assert_eq!((c.book_index(), books.stored()), (0, 2));
+        assert!(c.book(&books).unwrap().is_empty());
     }
 
     /// Loans of 100 due now and 50 next month; receipts of 60 now (10 of
     /// them assigned to an LC loan) and 20 next month; firms count on 80 %.
     #[test]
     fn reserve_covers_the_worst_cumulative_shortfall() {
+        let mut books = PoolBooks::default();
         let mut r = Dues::default();
-        r.slot_mut(5).set(DueMonth {
-            face: 60.0,
-            loan_owed: 100.0,
-            ..DueMonth::default()
-        });
-        *r.slot_mut(5).pool_owed_mut(Backing::Lc) = 10.0;
-        r.slot_mut(6).set(DueMonth {
-            face: 20.0,
-            loan_owed: 50.0,
-            ..DueMonth::default()
-        });
+        *r.slot_mut(5).face = 60.0;
+        *r.slot_mut(5).loan_owed = 100.0;
+        *r.book_mut(&mut books).owed_mut(5, Backing::Lc) = 10.0;
+        *r.slot_mut(6).face = 20.0;
+        *r.slot_mut(6).loan_owed = 50.0;
         // Now: 100 − 0.8·50 = 60; through next month: 60 + 50 − 0.8·20 = 94.
-        assert!((r.reserve(5, 0, 0.2) - 60.0).abs() < 1e-12);
-        assert!((r.reserve(5, 1, 0.2) - 94.0).abs() < 1e-12);
-        assert!((r.reserve(5, 1, 0.0) - 80.0).abs() < 1e-12);
+        assert!((r.reserve(5, 0, 0.2, &books) - 60.0).abs() < 1e-12);
+        assert!((r.reserve(5, 1, 0.2, &books) - 94.0).abs() < 1e-12);
+        assert!((r.reserve(5, 1, 0.0, &books) - 80.0).abs() < 1e-12);
         // Receipts exceeding loans never make the reserve negative.
-        assert_eq!(r.reserve(7, 2, 0.0), 0.0);
+        assert_eq!(r.reserve(7, 2, 0.0, &books), 0.0);
+        // Without the LC loan's claim on the receipts: 100 − 0.8·60 = 52.
+        let without_book = Dues {
+            book: NO_BOOK,
+            ..r.clone()
+        };
+        assert!((without_book.reserve(5, 0, 0.2, &books) - 52.0).abs() < 1e-12);
     }
 
     #[test]

@@ -38,6 +38,11 @@ pub enum Backing {
 /// Number of receivable pools (`Backing` other than `Firm`).
 pub const POOLS: usize = 3;
 
+impl Backing {
+    /// The receivable pools, in index order.
+    pub const ALL_POOLS: [Backing; POOLS] = [Backing::Lc, Backing::Insured, Backing::Open];
+}
+
 impl ProductKind {
     pub const ALL: [ProductKind; PRODUCT_COUNT] = PREFERENCE;
 

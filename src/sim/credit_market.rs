@@ -4,7 +4,7 @@
 
 use crate::metrics::Tally;
 use crate::model::bank::{PriceInputs, bucket_of, capital_room, loan_rate, score_of};
-use crate::model::firm::{MAX_TERM_MONTHS, NEVER};
+use crate::model::firm::{MAX_TERM_MONTHS, NEVER, NO_BOOK, Pool, PoolBook, PoolBooks};
 use crate::model::government::guarantee::GuaranteeFund;
 use crate::model::government::{eligible, guarantee};
 use crate::model::loan::EXIM;
@@ -531,6 +531,8 @@ struct Slots<'a> {
     firms: *mut Firm,
     month: *mut FirmMonth,
     len: usize,
+    /// Each chunk's pool books: where they start, and how many.
+    books: Vec<(*mut PoolBook, usize)>,
     _borrow: PhantomData<&'a mut [Firm]>,
 }
 
@@ -540,14 +542,51 @@ unsafe impl Send for Slots<'_> {}
 unsafe impl Sync for Slots<'_> {}
 
 impl<'a> Slots<'a> {
-    fn new(firms: &'a mut [Firm], month: &'a mut [FirmMonth]) -> Self {
+    fn new(firms: &'a mut [Firm], month: &'a mut [FirmMonth], books: &'a mut [PoolBooks]) -> Self {
         assert_eq!(firms.len(), month.len());
+        assert_eq!(books.len(), firms.len().div_ceil(FIRM_CHUNK));
         Slots {
             firms: firms.as_mut_ptr(),
             month: month.as_mut_ptr(),
             len: firms.len(),
+            books: books.iter_mut().map(|b| (b.as_mut_ptr(), b.stored())).collect(),
             _borrow: PhantomData,
         }
+    }
+
+    /// Where firm `i`'s pool book is, if it has one.
+    fn book_ptr(&self, i: usize, firm: &Firm) -> Option<*mut PoolBook> {
+        let book = firm.dues.book_index();
+        if book == NO_BOOK {
+            return None;
+        }
+        let (start, len) = self.books[i / FIRM_CHUNK];
+        assert!((book as usize) < len);
+        // In bounds of the chunk's books, just checked.
+        Some(start.wrapping_add(book as usize))
+    }
+
+    /// Firm `i`'s pool book, if it has one, to read.
+    ///
+    /// # Safety
+    /// As for `read`: no one may be changing firm `i`'s slot, and `firm`
+    /// is firm `i`.
+    unsafe fn read_book(&self, i: usize, firm: &Firm) -> Option<&PoolBook> {
+        // SAFETY: a book belongs to one firm; nobody writes it by the
+        // caller's contract.
+        self.book_ptr(i, firm).map(|p| unsafe { &*p })
+    }
+
+    /// Firm `i`'s pool book, if it has one, to change.
+    ///
+    /// # Safety
+    /// As for `get`: only the bank serving firm `i` may call this, `firm`
+    /// is firm `i`, and no other reference to its book may be alive.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn book(&self, i: usize, firm: &Firm) -> Option<&mut PoolBook> {
+        // SAFETY: a book belongs to one firm; exclusive by the caller's
+        // contract.
+        self.book_ptr(i, firm).map(|p| unsafe { &mut *p })
     }
 
     /// Firm `i` and its month, to change.
@@ -676,7 +715,7 @@ fn serve_queues(rep: &mut Replication, market: &Conditions, queues: &[Vec<u32>],
     let independent =
         !s.government.guarantee.enabled && !s.banks.types.iter().any(|bt| bt.unified_risk_management);
     {
-        let slots = Slots::new(&mut rep.firms, &mut rep.month);
+        let slots = Slots::new(&mut rep.firms, &mut rep.month, &mut rep.books);
         let (world, groups, streams, t) = (&rep.world, &rep.groups, rep.streams, rep.t);
         let bureau_precision_gain = rep.setup.bureau_precision_gain;
         let serve = |id: usize,
@@ -767,7 +806,9 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
             if fm.unfinanced < s.banks.min_loan_kusd.max(1e-9) {
                 break;
             }
-            for &(due, requested) in requests(s, desk.t, firm, fm, product).as_slice() {
+            // SAFETY: as for `read` above.
+            let book = unsafe { desk.slots.read_book(i, firm) };
+            for &(due, requested) in requests(s, desk.t, book, fm, product).as_slice() {
                 let applicant = applicant(desk, i, score, buckets);
                 let b = &*desk.bank;
                 let lender = Lender {
@@ -994,7 +1035,7 @@ impl Requests {
 /// A receivable-backed product is one request per month in which its
 /// receivables fall due; pre-shipment products are due with this month's
 /// LC orders.
-fn requests(s: &Scenario, t: u32, firm: &Firm, fm: &FirmMonth, product: ProductKind) -> Requests {
+fn requests(s: &Scenario, t: u32, book: Option<&PoolBook>, fm: &FirmMonth, product: ProductKind) -> Requests {
     let lc_term = u32::from(fm.term[PaymentTerm::LetterOfCredit as usize]);
     let this_month = |room: f64, due: u32| {
         if room > 0.0 && due > t {
@@ -1009,7 +1050,7 @@ fn requests(s: &Scenario, t: u32, firm: &Firm, fm: &FirmMonth, product: ProductK
             let mut left = fm.unfinanced;
             let mut out = Requests::none();
             for due in t + 1..=t + MAX_TERM_MONTHS {
-                let pool = firm.dues.pool(due, product.backing());
+                let pool = book.map_or(Pool::default(), |b| b.pool(due, product.backing()));
                 let room = advance * pool.face - pool.owed;
                 if room > 0.0 && left > 0.0 {
                     let ask = room.min(left);
@@ -1127,7 +1168,18 @@ fn lend(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval) {
     // SAFETY: firm i is in this bank's queue, and no other reference to
     // its slot is alive.
     let (firm, fm) = unsafe { desk.slots.get(i) };
-    book_debt(firm, fm, product, due, amount - fee, owed, offer.pledged_kusd);
+    // SAFETY: as for `get`; the firm's book is its own.
+    let book = unsafe { desk.slots.book(i, firm) };
+    book_debt(
+        firm,
+        fm,
+        book,
+        product,
+        due,
+        amount - fee,
+        owed,
+        offer.pledged_kusd,
+    );
     match product {
         ProductKind::RedClause => {
             fm.red_clause_room = (fm.red_clause_room - amount).max(0.0);
@@ -1154,9 +1206,11 @@ fn lend(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval) {
 }
 
 /// The firm's side of a new loan: `cash_in` received now, `owed` at `due`.
+#[allow(clippy::too_many_arguments)]
 fn book_debt(
     firm: &mut Firm,
     fm: &mut FirmMonth,
+    book: Option<&mut PoolBook>,
     product: ProductKind,
     due: u32,
     cash_in: f64,
@@ -1166,14 +1220,19 @@ fn book_debt(
     firm.cash_kusd += cash_in;
     firm.debt_kusd += owed;
     firm.pledged_kusd += pledged;
-    let mut slot = firm.dues.slot_mut(due);
     match product.backing() {
         Backing::Firm => {
+            let slot = firm.dues.slot_mut(due);
             *slot.loan_owed += owed;
             *slot.loan_pledged += pledged;
             firm.debt_general_kusd += owed;
         }
-        backing => *slot.pool_owed_mut(backing) += owed,
+        // Lent against receivables in the book (or, pre-shipment, against
+        // this month's LC orders, whose book phase 4 opened).
+        backing => {
+            let book = book.expect("a receivable-backed loan has a pool book");
+            *book.owed_mut(due, backing) += owed;
+        }
     }
     fm.unfinanced = (fm.unfinanced - cash_in).max(0.0);
     fm.granted += cash_in;
@@ -1241,6 +1300,7 @@ fn exim_lends(rep: &mut Replication) {
         book_debt(
             &mut rep.firms[i],
             &mut rep.month[i],
+            None,
             ProductKind::WorkingCapital,
             due,
             amount,

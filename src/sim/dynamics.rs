@@ -4,7 +4,7 @@
 use crate::math::{exp, ln};
 use crate::model::firm::NEVER;
 
-use super::parallel::{Sums, sum_over_firms};
+use super::parallel::{Sums, sum_over_firms_with_books};
 use super::rng::{Draw, Purpose};
 use super::state::Replication;
 
@@ -36,10 +36,11 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
     let january = w.date.month() == 1;
     let fx_factor = w.export_cost_factor(rep.initial_fx, s.world.export_cost_fx_elasticity);
     let (streams, setup) = (rep.streams, &rep.setup);
-    let sums = sum_over_firms(
+    let sums = sum_over_firms_with_books(
         &mut rep.firms,
         &mut rep.month,
-        |i, firm, fm, sums: &mut DynamicsSums| {
+        &mut rep.books,
+        |i, firm, fm, books, sums: &mut DynamicsSums| {
             if !firm.alive {
                 sums.vacant.push(i as u32);
                 return;
@@ -129,6 +130,9 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
                 sums.export_exits += firm.exporter as u32;
                 sums.exit_withdrawals += firm.cash_kusd;
                 sums.exits.push((i as u32, firm.group));
+                // Emptied by settlement, and closed there; a leaver owes and
+                // is owed nothing.
+                firm.dues.close_book(books);
                 *firm = crate::model::Firm {
                     generation: firm.generation,
                     ..Default::default()

@@ -3,7 +3,7 @@
 use crate::model::PaymentTerm;
 
 use super::credit_market::Rejection;
-use super::parallel::{Sums, for_each_firm, sum_over_firms};
+use super::parallel::{Sums, sum_over_firms_with_books};
 use super::rng::Purpose;
 
 use super::state::Replication;
@@ -26,21 +26,26 @@ pub fn firms_assess_need(rep: &mut Replication) {
     let prudence = s.firms.receipts_prudence;
     let horizon = s.firms.planning_horizon_months;
     let t = rep.t;
-    for_each_firm(&mut rep.firms, &mut rep.month, |_, firm, fm| {
-        if !firm.alive || firm.closing {
-            return;
-        }
-        let o = &fm.orders;
-        let cost = fm.cost_share_domestic * o.domestic + fm.cost_share_export * o.export_total();
-        let reserve = firm.dues.reserve(t, horizon, prudence);
-        let sunk = if firm.entry_pending {
-            entry_cost_months * firm.capacity_kusd
-        } else {
-            0.0
-        };
-        let need = cost + fm.fixed_cost + reserve + sunk + buffer * cost - firm.cash_kusd;
-        fm.need = need.max(0.0);
-    });
+    sum_over_firms_with_books(
+        &mut rep.firms,
+        &mut rep.month,
+        &mut rep.books,
+        |_, firm, fm, books, _: &mut ()| {
+            if !firm.alive || firm.closing {
+                return;
+            }
+            let o = &fm.orders;
+            let cost = fm.cost_share_domestic * o.domestic + fm.cost_share_export * o.export_total();
+            let reserve = firm.dues.reserve(t, horizon, prudence, books);
+            let sunk = if firm.entry_pending {
+                entry_cost_months * firm.capacity_kusd
+            } else {
+                0.0
+            };
+            let need = cost + fm.fixed_cost + reserve + sunk + buffer * cost - firm.cash_kusd;
+            fm.need = need.max(0.0);
+        },
+    );
 }
 
 /// Phase 4: firms with a need apply, unless discouraged.
@@ -64,18 +69,19 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
     let red_clause_share = s.world.payment_terms.red_clause_share;
     let imported = s.firms.imported_input_share;
     let (t, streams) = (rep.t, rep.streams);
-    let sums = sum_over_firms(
+    let sums = sum_over_firms_with_books(
         &mut rep.firms,
         &mut rep.month,
-        |i, firm, fm, sums: &mut NeedSums| {
+        &mut rep.books,
+        |i, firm, fm, books, sums: &mut NeedSums| {
             if !firm.alive || fm.need <= 0.0 {
                 return;
             }
             let class = firm.size_class.index();
             sums.need_firms[class] += 1;
             sums.financing_need[class] += fm.need;
-            let must_refinance =
-                fm.due_general > 0.0 && firm.dues.reserve(t, 0, prudence) > firm.cash_kusd - fm.fixed_cost;
+            let must_refinance = fm.due_general > 0.0
+                && firm.dues.reserve(t, 0, prudence, books) > firm.cash_kusd - fm.fixed_cost;
             if firm.belief < threshold && !must_refinance {
                 fm.discouraged = true;
                 sums.discouraged[class] += 1;
@@ -94,6 +100,12 @@ pub fn firms_decide_to_apply(rep: &mut Replication) {
                 let lc_orders = fm.orders.export[PaymentTerm::LetterOfCredit as usize];
                 fm.red_clause_room = products.red_clause.advance_ratio * red_clause_share * lc_orders;
                 fm.packing_room = products.packing_loan.advance_ratio * lc_orders;
+                if fm.packing_room > 0.0 {
+                    // Pre-shipment loans are owed from the LC pool its
+                    // orders will fill: the book is opened now, as banks
+                    // serving in parallel cannot open one.
+                    firm.dues.book_mut(books);
+                }
                 fm.import_room = products.import_lc.advance_ratio
                     * imported
                     * fm.cost_share_export

@@ -11,6 +11,7 @@
 use rayon::prelude::*;
 
 use crate::model::Firm;
+use crate::model::firm::PoolBooks;
 
 use super::state::FirmMonth;
 
@@ -63,6 +64,42 @@ where
         })
         .collect();
     in_chunk_order(chunks)
+}
+
+/// As `sum_over_firms`, for a phase that reads or writes receivable pools:
+/// `work(i, firm, month, books, sums)` also gets the pool books of firm
+/// `i`'s chunk (`books[c]` for chunk c).
+pub fn sum_over_firms_with_books<S, F>(
+    firms: &mut [Firm],
+    month: &mut [FirmMonth],
+    books: &mut [PoolBooks],
+    work: F,
+) -> S
+where
+    S: Sums,
+    F: Fn(usize, &mut Firm, &mut FirmMonth, &mut PoolBooks, &mut S) + Sync,
+{
+    assert_eq!(books.len(), firms.len().div_ceil(FIRM_CHUNK));
+    let chunks: Vec<S> = firms
+        .par_chunks_mut(FIRM_CHUNK)
+        .zip(month.par_chunks_mut(FIRM_CHUNK))
+        .zip(books.par_iter_mut())
+        .enumerate()
+        .map(|(chunk, ((firms, month), books))| {
+            let first = chunk * FIRM_CHUNK;
+            let mut sums = S::default();
+            for (k, (firm, fm)) in firms.iter_mut().zip(month.iter_mut()).enumerate() {
+                work(first + k, firm, fm, books, &mut sums);
+            }
+            sums
+        })
+        .collect();
+    in_chunk_order(chunks)
+}
+
+/// Nothing to sum.
+impl Sums for () {
+    fn add(&mut self, _: ()) {}
 }
 
 /// As `sum_over_firms`, reading the firms only.

@@ -1,13 +1,14 @@
 //! The initial population, entrants and guarantee groups.
 
 use crate::math::{exp, ln, powf};
-use crate::model::firm::{NEVER, NO_GROUP};
+use crate::model::firm::{NEVER, NO_GROUP, PoolBooks};
 use crate::model::government::GovernmentState;
 use crate::model::{Bank, Firm, Groups, SizeClass, World};
 use crate::scenario::Scenario;
 
 use super::credit_market::lasting_screening_error;
 use super::pages::vec_on_huge_pages;
+use super::parallel::FIRM_CHUNK;
 use super::rng::{Draw, Purpose, Rng, Streams};
 use super::state::{FirmMonth, Replication, Setup};
 
@@ -196,6 +197,7 @@ impl<'a> Replication<'a> {
             accounts: Default::default(),
             defaulted_principal_12m: [0.0; 12],
             recoveries: Vec::new(),
+            books: vec![PoolBooks::default(); n.div_ceil(FIRM_CHUNK)],
             initial_firms: n,
         }
     }
@@ -238,6 +240,8 @@ impl<'a> Replication<'a> {
             self.month[slot] = FirmMonth::default();
             entered += 1;
         }
+        self.books
+            .resize(self.firms.len().div_ceil(FIRM_CHUNK), PoolBooks::default());
         entered
     }
 }

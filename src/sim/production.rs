@@ -3,7 +3,7 @@
 use crate::model::product::Backing;
 use crate::model::{PaymentTerm, ProductKind, government};
 
-use super::parallel::{Sums, sum_over_firms};
+use super::parallel::{Sums, sum_over_firms_with_books};
 use super::rng::Purpose;
 use super::state::Replication;
 
@@ -37,10 +37,11 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
     let horizon = s.firms.planning_horizon_months;
     let insurance = &s.government.insurance;
     let (streams, world, bank_of) = (rep.streams, &rep.world, &rep.setup.bank_type);
-    let sums = sum_over_firms(
+    let sums = sum_over_firms_with_books(
         &mut rep.firms,
         &mut rep.month,
-        |i, firm, fm, sums: &mut ProductionSums| {
+        &mut rep.books,
+        |i, firm, fm, books, sums: &mut ProductionSums| {
             firm.insured = false;
             if !firm.alive || firm.closing {
                 return;
@@ -54,7 +55,7 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
             funds -= cost_cia;
             let fixed_paid = funds.clamp(0.0, fm.fixed_cost);
             funds -= fixed_paid;
-            let reserve = firm.dues.reserve(t, horizon, prudence);
+            let reserve = firm.dues.reserve(t, horizon, prudence, books);
             let mut budget = (funds - reserve).max(0.0);
 
             let mut produce = |cost: f64| {
@@ -129,11 +130,11 @@ pub fn firms_produce_and_ship(rep: &mut Replication) {
 
             let r = &mut firm.dues;
             let mut book = |due: u32, backing: Backing, face: f64, good: f64| {
-                let mut slot = r.slot_mut(due);
+                let slot = r.slot_mut(due);
                 *slot.face += face;
                 *slot.good += good;
                 if backing != Backing::Firm {
-                    slot.add_to_pool(backing, face, good);
+                    r.book_mut(books).add(due, backing, face, good);
                 }
             };
             if o.export[LC] > 0.0 {

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::math::exp;
-use crate::model::firm::{DueMonth, MAX_TENOR_MONTHS, MAX_TERM_MONTHS};
+use crate::model::firm::{DueMonth, MAX_TENOR_MONTHS, MAX_TERM_MONTHS, PoolBook};
 use crate::model::government::insurance;
 use crate::model::loan::{EXIM, Loan};
 use crate::model::product::{Backing, POOLS};
@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 use rayon::prelude::*;
 
 use super::pages::prefetch;
-use super::parallel::{Sums, sum_over_firms};
+use super::parallel::{FIRM_CHUNK, Sums, sum_over_firms_with_books};
 use super::rng::{Draw, Purpose};
 use super::state::{Recovery, Replication};
 
@@ -95,14 +95,20 @@ fn collect_and_repay(rep: &mut Replication) -> Vec<(u32, f64)> {
     let insurance = &s.government.insurance;
     let delay = insurance.claim_delay_months;
     let (streams, loss_monthly) = (rep.streams, rep.setup.operating_loss_monthly);
-    let sums = sum_over_firms(
+    let sums = sum_over_firms_with_books(
         &mut rep.firms,
         &mut rep.month,
-        |i, firm, fm, sums: &mut CollectionSums| {
+        &mut rep.books,
+        |i, firm, fm, books, sums: &mut CollectionSums| {
             if !firm.alive {
                 return;
             }
-            let slot = firm.dues.take(t);
+            let slot = firm.dues.take(t, books);
+            if firm.dues.book(books).is_some_and(PoolBook::is_empty) {
+                // Nothing left to collect: the book goes until new
+                // receivables need one.
+                firm.dues.close_book(books);
+            }
             let settled = settle_pools(&slot, insurance.indemnity_share);
             let recourse_owed: f64 = (0..POOLS)
                 .filter(|&k| recourse(s, k))
@@ -203,16 +209,13 @@ fn resolve_defaults(rep: &mut Replication, defaulters: Vec<(u32, f64)>) {
         let firm = &mut rep.firms[i];
         let fm = &mut rep.month[i];
         let mut recovery = Recovery::default();
-        // What the firm still owes, with recourse, on receivable-backed
-        // loans due now beyond their receivables joins its general claims
-        // (nothing for a guarantor, which paid its own dues).
         // Every receivable is collected now, and the insurer settles what
         // it will owe: the proceeds of receivables assigned to banks go
         // first to the loans they back, the rest joins the pool for the
         // other creditors.
         for due in t + 1..=t + MAX_TENOR_MONTHS {
             let slot = if due <= t + MAX_TERM_MONTHS {
-                firm.dues.take(due)
+                firm.dues.take(due, &mut rep.books[i / FIRM_CHUNK])
             } else {
                 firm.dues.take_beyond_receivables(due)
             };
@@ -232,6 +235,10 @@ fn resolve_defaults(rep: &mut Replication, defaulters: Vec<(u32, f64)>) {
             rep.accounts.insurance_claims += insurer_pays;
             firm.cash_kusd += own + settled.firm_indemnity + slot.indemnity;
         }
+        firm.dues.close_book(&mut rep.books[i / FIRM_CHUNK]);
+        // What the firm still owes, with recourse, on receivable-backed
+        // loans due now beyond their receivables joins its general claims
+        // (nothing for a guarantor, which paid its own dues).
         let general_claims = firm.debt_general_kusd + recourse;
         let collateral = firm.pledged_kusd * recovery_rate;
         rep.ledger.collateral_sales += collateral;
@@ -595,10 +602,11 @@ mod tests {
         ));
         rep.banks[0].book_loan(39.0, 7.8, true);
         rep.firms[0].debt_kusd += 40.0;
-        let mut slot = rep.firms[0].dues.slot_mut(6);
+        let slot = rep.firms[0].dues.slot_mut(6);
         *slot.face = 60.0;
         *slot.good = 50.0;
-        slot.set_pool(
+        rep.firms[0].dues.book_mut(&mut rep.books[0]).set(
+            6,
             Backing::Lc,
             crate::model::firm::Pool {
                 face: 60.0,
@@ -669,10 +677,11 @@ mod tests {
         ));
         rep.banks[0].book_loan(78.0, 20.0, true);
         rep.firms[0].debt_kusd = 80.0;
-        let mut slot = rep.firms[0].dues.slot_mut(5);
+        let slot = rep.firms[0].dues.slot_mut(5);
         *slot.face = 100.0;
         *slot.good = 60.0;
-        slot.set_pool(
+        rep.firms[0].dues.book_mut(&mut rep.books[0]).set(
+            5,
             Backing::Insured,
             crate::model::firm::Pool {
                 face: 100.0,
@@ -692,7 +701,7 @@ mod tests {
         assert!((rep.ledger.insurance_indemnities - 20.0).abs() < 1e-12);
         assert!((rep.accounts.insurance_claims - 20.0).abs() < 1e-12);
         assert_eq!(rep.firms[0].cash_kusd, 0.0);
-        assert!((rep.firms[0].dues.slot(9).indemnity - 16.0).abs() < 1e-12);
+        assert!((rep.firms[0].dues.slot(9, &rep.books[0]).indemnity - 16.0).abs() < 1e-12);
         assert_eq!(rep.firms[0].debt_kusd, 0.0);
 
         // Four months on, the insurer pays the firm.
@@ -720,10 +729,11 @@ mod tests {
                 .push(test_loan(ProductKind::Factoring, 0, 5, [39.0, 40.0, 39.0], 0.0));
             rep.banks[0].book_loan(39.0, 39.0, true);
             rep.firms[0].debt_kusd = 40.0;
-            let mut slot = rep.firms[0].dues.slot_mut(5);
+            let slot = rep.firms[0].dues.slot_mut(5);
             *slot.face = 50.0;
             *slot.good = 30.0;
-            slot.set_pool(
+            rep.firms[0].dues.book_mut(&mut rep.books[0]).set(
+                5,
                 Backing::Open,
                 crate::model::firm::Pool {
                     face: 50.0,

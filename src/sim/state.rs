@@ -3,7 +3,7 @@
 
 use crate::metrics::Tally;
 use crate::model::bank::{PdTable, prior_pd};
-use crate::model::firm::{MAX_TERM_MONTHS, monthly_probability};
+use crate::model::firm::{MAX_TERM_MONTHS, PoolBooks, monthly_probability};
 use crate::model::government::{Accounts, GovernmentState};
 use crate::model::product::{POOLS, PRODUCT_COUNT, ProductKind};
 use crate::model::{Bank, Firm, Groups, Loan, SizeRule, World};
@@ -273,6 +273,9 @@ pub struct Replication<'a> {
     pub month: Vec<FirmMonth>,
     /// This month's defaulters' recoveries (see `FirmMonth::recovery`).
     pub recoveries: Vec<Recovery>,
+    /// Firms' receivable pool books, one store per chunk of
+    /// `FIRM_CHUNK` firms (see `Dues::book`).
+    pub books: Vec<PoolBooks>,
     pub banks: Vec<Bank>,
     pub loans: Vec<Loan>,
     pub groups: Groups,
