@@ -1,5 +1,7 @@
 //! Firm state and the rules that depend on one firm only.
 
+use std::sync::OnceLock;
+
 use super::product::{Backing, POOLS};
 use super::size::SizeClass;
 use crate::math::{ln, powf};
@@ -496,8 +498,22 @@ impl Firm {
             + w.management_weight * (self.management - 0.5)
             + w.liquidity_weight * liquidity
             - w.leverage_weight * leverage
-            + w.age_weight * ln(1.0 + self.age_months as f64 / 12.0)
+            + w.age_weight * ln_age_years(self.age_months)
             + self.hidden_quality
+    }
+}
+
+/// ln(1 + age in years), the age term of creditworthiness. A firm's
+/// quality is worked out several times a month, so the first hundred
+/// years come from a table, filled once with the same `ln`.
+pub fn ln_age_years(age_months: u32) -> f64 {
+    const TABULATED: u32 = 1200;
+    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
+    let exact = |age: u32| ln(1.0 + age as f64 / 12.0);
+    let table = TABLE.get_or_init(|| (0..TABULATED).map(exact).collect());
+    match table.get(age_months as usize) {
+        Some(&value) => value,
+        None => exact(age_months),
     }
 }
 
@@ -612,6 +628,14 @@ mod tests {
         };
         let capped = expected - 0.25 + 1.5;
         assert!((rich.credit_quality(&w, 100.0, 100.0) - capped).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_age_term_is_ln_of_one_plus_years_in_and_beyond_the_table() {
+        for age in [0, 1, 11, 12, 13, 600, 1199, 1200, 1201, 5000] {
+            assert_eq!(ln_age_years(age), ln(1.0 + age as f64 / 12.0), "age {age}");
+        }
+        assert!((ln_age_years(12) - std::f64::consts::LN_2).abs() < 1e-15);
     }
 
     #[test]
