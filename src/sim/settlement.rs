@@ -299,11 +299,12 @@ fn resolve_defaults(rep: &mut Replication, defaulters: Vec<(u32, f64)>) {
 /// Loans per parallel task when the loan book is settled.
 const LOAN_CHUNK: usize = 8192;
 
-/// A loan that closes this month: what its lender receives before any
-/// guarantee claim, whether it counts as a default, and whether its
-/// borrower defaulted (rather than only its buyer).
+/// A loan that closes this month (its place in its chunk of the loan
+/// book): what its lender receives before any guarantee claim, whether it
+/// counts as a default, and whether its borrower defaulted (rather than
+/// only its buyer).
 struct Closing {
-    loan: Loan,
+    at: u32,
     received: f64,
     defaulted: bool,
     borrower_defaulted: bool,
@@ -316,16 +317,16 @@ struct Closing {
 /// recoveries.
 ///
 /// What each loan pays depends only on the loan and its borrower's month,
-/// so it is worked out in parallel over fixed chunks of the loan book,
-/// which keeps its open loans in order; the closings are then booked one
-/// by one in loan-book order, so every bank's, agency's and tally's sum
-/// is the same whatever the thread count.
+/// so it is worked out in parallel over fixed chunks of the loan book;
+/// the closings are then booked one by one in loan-book order, so every
+/// bank's, agency's and tally's sum is the same whatever the thread
+/// count; last, each chunk keeps its open loans in order, in parallel.
 fn close_loans(rep: &mut Replication) {
     let s = rep.scenario;
     let t = rep.t;
     let slots = MAX_TERM_MONTHS as usize + 1;
     let (month, recoveries) = (&rep.month, &rep.recoveries);
-    let closing = |loan: &Loan| -> Option<Closing> {
+    let closing = |at: usize, loan: &Loan| -> Option<Closing> {
         let fm = &month[loan.firm as usize];
         let backing = loan.product.backing();
         let pool = backing as usize;
@@ -364,44 +365,29 @@ fn close_loans(rep: &mut Replication) {
             received < loan.owed * (1.0 - 1e-12)
         };
         Some(Closing {
-            loan: *loan,
+            at: at as u32,
             received,
             defaulted,
             borrower_defaulted: fm.defaulted,
         })
     };
-    // Each chunk keeps its open loans at its front, in order, and returns
-    // its closings in order; the loan book is in the order loans were
-    // granted, so each loan's borrower is asked for a few loans ahead.
-    let chunks: Vec<(usize, Vec<Closing>)> = rep
+    // The loan book is in the order loans were granted, so each loan's
+    // borrower is asked for a few loans ahead.
+    let closings: Vec<Vec<Closing>> = rep
         .loans
-        .par_chunks_mut(LOAN_CHUNK)
+        .par_chunks(LOAN_CHUNK)
         .map(|loans| {
             let mut closings = Vec::new();
-            let mut kept = 0;
-            for r in 0..loans.len() {
+            for (r, loan) in loans.iter().enumerate() {
                 if let Some(next) = loans.get(r + 8) {
                     // The line with the outcome of the borrower's month.
                     prefetch(&month[next.firm as usize].pay_ratio, 1);
                 }
-                match closing(&loans[r]) {
-                    None => {
-                        loans[kept] = loans[r];
-                        kept += 1;
-                    }
-                    Some(c) => closings.push(c),
-                }
+                closings.extend(closing(r, loan));
             }
-            (kept, closings)
+            closings
         })
         .collect();
-    let mut open = 0;
-    for (c, &(kept, _)) in chunks.iter().enumerate() {
-        let first = c * LOAN_CHUNK;
-        rep.loans.copy_within(first..first + kept, open);
-        open += kept;
-    }
-    rep.loans.truncate(open);
 
     let mut defaulted_principal = 0.0;
     let (banks, firms, tally, ledger, government, accounts) = (
@@ -412,42 +398,71 @@ fn close_loans(rep: &mut Replication) {
         &mut rep.government,
         &mut rep.accounts,
     );
-    for c in chunks.iter().flat_map(|(_, closings)| closings) {
-        let loan = &c.loan;
-        let mut received = c.received;
-        if loan.guarantee > 0.0 {
-            let claim = government.guarantee.release(loan.guarantee, loan.owed, received);
-            received += claim;
-            ledger.guarantee_claims += claim;
-            accounts.guarantee_claims += claim;
-            tally.guarantee_claims += claim;
-        }
-        if loan.bank == EXIM {
-            let (interest, lost) = government.exim.close(loan.principal, received);
-            accounts.exim_interest += interest;
-            accounts.exim_losses += lost;
-            ledger.exim_repaid += received;
-        } else {
-            let bank = &mut banks[loan.bank as usize];
-            bank.close_loan(loan.principal, loan.rwa, loan.sme, received);
-            bank.onlend_used = (bank.onlend_used - loan.onlent).max(0.0);
-            bank.pd.observe(loan.product, loan.bucket as usize, c.defaulted);
-            ledger.deposits_repaid += loan.principal;
-        }
-        if c.defaulted {
-            // The NPL ratio is the commercial banks'.
-            if loan.bank != EXIM {
-                // The credit record names a lender the firm itself failed
-                // (not a factor whose buyer did not pay).
-                if c.borrower_defaulted {
-                    firms[loan.firm as usize].defaulted_with_bank = loan.bank;
-                }
-                defaulted_principal += loan.principal;
+    let loans = &rep.loans;
+    for (chunk, closings) in closings.iter().enumerate() {
+        for c in closings {
+            let loan = &loans[chunk * LOAN_CHUNK + c.at as usize];
+            let mut received = c.received;
+            if loan.guarantee > 0.0 {
+                let claim = government.guarantee.release(loan.guarantee, loan.owed, received);
+                received += claim;
+                ledger.guarantee_claims += claim;
+                accounts.guarantee_claims += claim;
+                tally.guarantee_claims += claim;
             }
-            tally.defaulted_principal[loan.product.index()] += loan.principal;
+            if loan.bank == EXIM {
+                let (interest, lost) = government.exim.close(loan.principal, received);
+                accounts.exim_interest += interest;
+                accounts.exim_losses += lost;
+                ledger.exim_repaid += received;
+            } else {
+                let bank = &mut banks[loan.bank as usize];
+                bank.close_loan(loan.principal, loan.rwa, loan.sme, received);
+                bank.onlend_used = (bank.onlend_used - loan.onlent).max(0.0);
+                bank.pd.observe(loan.product, loan.bucket as usize, c.defaulted);
+                ledger.deposits_repaid += loan.principal;
+            }
+            if c.defaulted {
+                // The NPL ratio is the commercial banks'.
+                if loan.bank != EXIM {
+                    // The credit record names a lender the firm itself failed
+                    // (not a factor whose buyer did not pay).
+                    if c.borrower_defaulted {
+                        firms[loan.firm as usize].defaulted_with_bank = loan.bank;
+                    }
+                    defaulted_principal += loan.principal;
+                }
+                tally.defaulted_principal[loan.product.index()] += loan.principal;
+            }
         }
     }
     rep.defaulted_principal_12m[t as usize % 12] = defaulted_principal;
+
+    // Each chunk keeps its open loans at its front, in order; then the
+    // chunks close up.
+    let kept: Vec<usize> = rep
+        .loans
+        .par_chunks_mut(LOAN_CHUNK)
+        .zip(&closings)
+        .map(|(loans, closings)| {
+            let mut closing = closings.iter().map(|c| c.at as usize).peekable();
+            let mut kept = 0;
+            for r in 0..loans.len() {
+                if closing.next_if_eq(&r).is_none() {
+                    loans[kept] = loans[r];
+                    kept += 1;
+                }
+            }
+            kept
+        })
+        .collect();
+    let mut open = 0;
+    for (c, kept) in kept.into_iter().enumerate() {
+        let first = c * LOAN_CHUNK;
+        rep.loans.copy_within(first..first + kept, open);
+        open += kept;
+    }
+    rep.loans.truncate(open);
 }
 
 #[cfg(test)]
