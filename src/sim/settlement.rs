@@ -488,6 +488,19 @@ mod tests {
         s
     }
 
+    /// Firm 0 is owed receivables due in `due` in one pool: [face value,
+    /// what buyers will pay, what its bank is owed on them].
+    fn pooled_receivable(rep: &mut Replication, due: u32, backing: Backing, [face, good, owed]: [f64; 3]) {
+        let slot = rep.firms[0].dues.slot_mut(due);
+        *slot.face = face;
+        *slot.good = good;
+        let pool = crate::model::firm::Pool { face, good, owed };
+        rep.firms[0]
+            .dues
+            .book_mut(&mut rep.books[0])
+            .set(due, backing, pool);
+    }
+
     /// A loan of bank 0 to an SME: [principal, owed, risk-weighted amount].
     fn test_loan(product: ProductKind, firm: u32, due: u32, amounts: [f64; 3], pledged: f64) -> Loan {
         let [principal, owed, rwa] = amounts;
@@ -617,18 +630,7 @@ mod tests {
         ));
         rep.banks[0].book_loan(39.0, 7.8, true);
         rep.firms[0].debt_kusd += 40.0;
-        let slot = rep.firms[0].dues.slot_mut(6);
-        *slot.face = 60.0;
-        *slot.good = 50.0;
-        rep.firms[0].dues.book_mut(&mut rep.books[0]).set(
-            6,
-            Backing::Lc,
-            crate::model::firm::Pool {
-                face: 60.0,
-                good: 50.0,
-                owed: 40.0,
-            },
-        );
+        pooled_receivable(&mut rep, 6, Backing::Lc, [60.0, 50.0, 40.0]);
         let later = rep.firms[0].dues.slot_mut(8);
         *later.face = 25.0;
         *later.good = 20.0;
@@ -692,18 +694,7 @@ mod tests {
         ));
         rep.banks[0].book_loan(78.0, 20.0, true);
         rep.firms[0].debt_kusd = 80.0;
-        let slot = rep.firms[0].dues.slot_mut(5);
-        *slot.face = 100.0;
-        *slot.good = 60.0;
-        rep.firms[0].dues.book_mut(&mut rep.books[0]).set(
-            5,
-            Backing::Insured,
-            crate::model::firm::Pool {
-                face: 100.0,
-                good: 60.0,
-                owed: 80.0,
-            },
-        );
+        pooled_receivable(&mut rep, 5, Backing::Insured, [100.0, 60.0, 80.0]);
         let equity = rep.banks[0].equity;
 
         settle_receivables_and_loans(&mut rep);
@@ -744,18 +735,7 @@ mod tests {
                 .push(test_loan(ProductKind::Factoring, 0, 5, [39.0, 40.0, 39.0], 0.0));
             rep.banks[0].book_loan(39.0, 39.0, true);
             rep.firms[0].debt_kusd = 40.0;
-            let slot = rep.firms[0].dues.slot_mut(5);
-            *slot.face = 50.0;
-            *slot.good = 30.0;
-            rep.firms[0].dues.book_mut(&mut rep.books[0]).set(
-                5,
-                Backing::Open,
-                crate::model::firm::Pool {
-                    face: 50.0,
-                    good: 30.0,
-                    owed: 40.0,
-                },
-            );
+            pooled_receivable(&mut rep, 5, Backing::Open, [50.0, 30.0, 40.0]);
             let equity = rep.banks[0].equity;
             settle_receivables_and_loans(&mut rep);
             assert!(!rep.month[0].defaulted);
