@@ -1,7 +1,9 @@
 //! Per-firm phases run in parallel within a replication (DESIGN.md §11).
 //!
 //! A phase's per-firm work touches only that firm's slot (its `Firm` and
-//! `FirmMonth`) and reads shared state; its random draws come from streams
+//! `FirmMonth`, and the pool books of its chunk, where it opens, changes
+//! or closes only its own) and reads shared state; its random draws come
+//! from streams
 //! keyed by firm, so they do not depend on which thread runs them. What
 //! the firms add to the month's tally and ledger is summed per chunk of
 //! `FIRM_CHUNK` firms in id order, and the chunks' sums are added in chunk
@@ -18,23 +20,6 @@ use super::state::FirmMonth;
 /// Firms per parallel task: large enough that scheduling costs little,
 /// small enough that two threads share the work evenly.
 pub const FIRM_CHUNK: usize = 4096;
-
-/// Runs `work(i, firm, month)` for every firm slot, in parallel.
-pub fn for_each_firm<F>(firms: &mut [Firm], month: &mut [FirmMonth], work: F)
-where
-    F: Fn(usize, &mut Firm, &mut FirmMonth) + Sync,
-{
-    firms
-        .par_chunks_mut(FIRM_CHUNK)
-        .zip(month.par_chunks_mut(FIRM_CHUNK))
-        .enumerate()
-        .for_each(|(chunk, (firms, month))| {
-            let first = chunk * FIRM_CHUNK;
-            for (k, (firm, fm)) in firms.iter_mut().zip(month.iter_mut()).enumerate() {
-                work(first + k, firm, fm);
-            }
-        });
-}
 
 /// A phase's sums over firms: what one chunk of firms adds, and how two
 /// chunks' sums combine (`add` is called in chunk order).
@@ -135,16 +120,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_firm_is_visited_once_with_its_own_index() {
+    fn every_firm_is_visited_once_with_its_own_index_and_chunk_books() {
         let n = 3 * FIRM_CHUNK + 17;
         let mut firms = vec![Firm::default(); n];
         let mut month = vec![FirmMonth::default(); n];
-        for_each_firm(&mut firms, &mut month, |i, firm, fm| {
-            firm.age_months += i as u32;
-            fm.visits += 1;
-        });
+        let mut books = vec![PoolBooks::default(); n.div_ceil(FIRM_CHUNK)];
+        sum_over_firms_with_books(
+            &mut firms,
+            &mut month,
+            &mut books,
+            |i, firm, fm, books, _: &mut ()| {
+                firm.age_months += i as u32;
+                fm.visits += 1;
+                if i % 2 == 0 {
+                    firm.dues.book_mut(books);
+                }
+            },
+        );
         assert!(firms.iter().enumerate().all(|(i, f)| f.age_months == i as u32));
         assert!(month.iter().all(|fm| fm.visits == 1));
+        let per_chunk: Vec<usize> = books.iter().map(|b| b.open_count()).collect();
+        assert_eq!(per_chunk, [FIRM_CHUNK / 2, FIRM_CHUNK / 2, FIRM_CHUNK / 2, 9]);
+        // Each firm's book is in its own chunk's store, numbered in id order.
+        assert_eq!(firms[FIRM_CHUNK + 4].dues.book_index(), 2);
     }
 
     #[derive(Default)]
