@@ -91,6 +91,7 @@ impl PoolBook {
         }
     }
 
+    /// The three pools due in `month`, by `Backing`.
     pub fn pools(&self, month: u32) -> [Pool; POOLS] {
         std::array::from_fn(|b| self.pool(month, Backing::ALL_POOLS[b]))
     }
@@ -153,7 +154,7 @@ impl PoolBooks {
         &mut self.books[book as usize]
     }
 
-    /// Books open, for the tests.
+    /// Books open.
     pub fn open_count(&self) -> usize {
         self.books.len() - self.closed.len()
     }
@@ -163,8 +164,9 @@ impl PoolBooks {
         self.books.len()
     }
 
-    /// Where book `book` lives, for a bank serving the firm that holds it
-    /// while other banks serve firms of the same chunk.
+    /// Where the books start: banks serving in parallel reach the books
+    /// of the firms in their own queues through it (`credit_market`'s
+    /// `Slots`), while other banks serve other firms of the same chunk.
     pub fn as_mut_ptr(&mut self) -> *mut PoolBook {
         self.books.as_mut_ptr()
     }
