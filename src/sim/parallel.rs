@@ -35,20 +35,13 @@ where
     S: Sums,
     F: Fn(usize, &mut Firm, &mut FirmMonth, &mut S) + Sync,
 {
-    let chunks: Vec<S> = firms
-        .par_chunks_mut(FIRM_CHUNK)
-        .zip(month.par_chunks_mut(FIRM_CHUNK))
-        .enumerate()
-        .map(|(chunk, (firms, month))| {
-            let first = chunk * FIRM_CHUNK;
-            let mut sums = S::default();
-            for (k, (firm, fm)) in firms.iter_mut().zip(month.iter_mut()).enumerate() {
-                work(first + k, firm, fm, &mut sums);
-            }
-            sums
-        })
-        .collect();
-    in_chunk_order(chunks)
+    let chunks = firms.len().div_ceil(FIRM_CHUNK);
+    by_chunk(
+        firms,
+        month,
+        rayon::iter::repeat_n((), chunks),
+        |i, firm, fm, _, sums| work(i, firm, fm, sums),
+    )
 }
 
 /// As `sum_over_firms`, for a phase that reads or writes receivable pools:
@@ -65,16 +58,35 @@ where
     F: Fn(usize, &mut Firm, &mut FirmMonth, &mut PoolBooks, &mut S) + Sync,
 {
     assert_eq!(books.len(), firms.len().div_ceil(FIRM_CHUNK));
+    by_chunk(firms, month, books.par_iter_mut(), |i, firm, fm, books, sums| {
+        work(i, firm, fm, books, sums)
+    })
+}
+
+/// Runs `work(i, firm, month, extra, sums)` over fixed chunks of firms in
+/// parallel, chunk c with the c-th `extra`, and adds the chunks' sums in
+/// chunk order.
+fn by_chunk<S, B, F>(
+    firms: &mut [Firm],
+    month: &mut [FirmMonth],
+    extras: impl IndexedParallelIterator<Item = B>,
+    work: F,
+) -> S
+where
+    S: Sums,
+    B: Send,
+    F: Fn(usize, &mut Firm, &mut FirmMonth, &mut B, &mut S) + Sync,
+{
     let chunks: Vec<S> = firms
         .par_chunks_mut(FIRM_CHUNK)
         .zip(month.par_chunks_mut(FIRM_CHUNK))
-        .zip(books.par_iter_mut())
+        .zip(extras)
         .enumerate()
-        .map(|(chunk, ((firms, month), books))| {
+        .map(|(chunk, ((firms, month), mut extra))| {
             let first = chunk * FIRM_CHUNK;
             let mut sums = S::default();
             for (k, (firm, fm)) in firms.iter_mut().zip(month.iter_mut()).enumerate() {
-                work(first + k, firm, fm, books, &mut sums);
+                work(first + k, firm, fm, &mut extra, &mut sums);
             }
             sums
         })
