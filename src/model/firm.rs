@@ -196,16 +196,19 @@ impl PoolBooks {
 /// of the firm's pool book, if it has one. Stored field by field (each an
 /// array over the months) rather than month by month, so that a sum over
 /// the months — receivables for equity, loans for the reserve — reads a
-/// few cache lines.
+/// few cache lines. The book's index comes first, next to the firm's
+/// scalars (`Firm` is `repr(C)`), where a bank serving the firm finds it
+/// with them.
 #[derive(Debug, Clone, PartialEq)]
+#[repr(C)]
 pub struct Dues {
+    /// The firm's book in its chunk's `PoolBooks`, or `NO_BOOK`.
+    book: u32,
     face: [f64; DUE_SLOTS],
     indemnity: [f64; DUE_SLOTS],
     loan_owed: [f64; DUE_SLOTS],
     good: [f64; DUE_SLOTS],
     loan_pledged: [f64; DUE_SLOTS],
-    /// The firm's book in its chunk's `PoolBooks`, or `NO_BOOK`.
-    book: u32,
 }
 
 impl Default for Dues {

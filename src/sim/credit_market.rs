@@ -601,16 +601,40 @@ impl<'a> Slots<'a> {
         unsafe { (&mut *self.firms.add(i), &mut *self.month.add(i)) }
     }
 
-    /// Asks the CPU to start loading firm `i`'s hot fields and its month
-    /// into cache. Banks serve applicants in score order, at random over
-    /// the population, and each serving waits on memory otherwise. A hint
-    /// only: it reads nothing and changes nothing.
+    /// Asks the CPU to start loading firm `i`'s scalars, which screening
+    /// reads. A bank screens its queue in id order, but its applicants are
+    /// spread over the whole population. A hint only: it reads nothing and
+    /// changes nothing.
+    fn prefetch_scalars(&self, i: usize) {
+        if i < self.len {
+            prefetch(self.firms.wrapping_add(i), std::mem::offset_of!(Firm, dues));
+        }
+    }
+
+    /// Asks the CPU to start loading what serving firm `i` reads and
+    /// writes: the whole firm (its due book takes a new loan) and the
+    /// month's line the credit market uses (see `FirmMonth`). Banks serve
+    /// applicants in score order, at random over the population, and each
+    /// serving waits on memory otherwise. A hint only.
     fn prefetch(&self, i: usize) {
         if i < self.len {
-            // The scalars every decision reads, then the month's line the
-            // credit market uses (see `FirmMonth`).
-            prefetch(self.firms.wrapping_add(i), 3);
-            prefetch(self.month.wrapping_add(i), 1);
+            prefetch(self.firms.wrapping_add(i), std::mem::size_of::<Firm>());
+            prefetch(self.month.wrapping_add(i), 64);
+        }
+    }
+
+    /// Asks the CPU to start loading firm `i`'s pool book, if it has one,
+    /// once the firm itself is in cache (the firm says where the book is).
+    ///
+    /// # Safety
+    /// As for `read`.
+    unsafe fn prefetch_book(&self, i: usize) {
+        if i < self.len {
+            // SAFETY: in bounds; nobody writes by the caller's contract.
+            let firm = unsafe { &*self.firms.add(i) };
+            if let Some(book) = self.book_ptr(i, firm) {
+                prefetch(book, std::mem::size_of::<PoolBook>());
+            }
         }
     }
 
@@ -773,7 +797,7 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
     screened.clear();
     for (k, &i) in queue.iter().enumerate() {
         if let Some(&next) = queue.get(k + AHEAD) {
-            desk.slots.prefetch(next as usize);
+            desk.slots.prefetch_scalars(next as usize);
         }
         // SAFETY: firm i is in this bank's queue.
         let (firm, _) = unsafe { desk.slots.read(i as usize) };
@@ -794,6 +818,10 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
     {
         if let Some(next) = screened.get(k + AHEAD) {
             desk.slots.prefetch(next.firm as usize);
+        }
+        if let Some(next) = screened.get(k + AHEAD / 2) {
+            // SAFETY: that firm is in this bank's queue.
+            unsafe { desk.slots.prefetch_book(next.firm as usize) };
         }
         let i = i as usize;
         for product in PREFERENCE {

@@ -46,24 +46,29 @@ fn advise<T>(v: &Vec<T>) {
 #[cfg(not(target_os = "linux"))]
 fn advise<T>(_: &Vec<T>) {}
 
-/// Asks the CPU to start loading the first `lines` cache lines at `at`
-/// (x86-64; nothing elsewhere). Where a phase reads firms in an order
-/// other than their ids, it asks for the one a few places ahead. A hint:
-/// it reads nothing, changes nothing and never faults.
+/// Asks the CPU to start loading every cache line that holds part of the
+/// `bytes` bytes at `at` (x86-64; nothing elsewhere). Where a phase reads
+/// firms in an order other than their ids, it asks for the one a few
+/// places ahead. A hint: it reads nothing, changes nothing and never
+/// faults.
 #[inline]
-pub fn prefetch<T>(at: *const T, lines: usize) {
+pub fn prefetch<T>(at: *const T, bytes: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         let at = at as *const i8;
-        for line in 0..lines {
+        // A `Firm` is not aligned to a line: count lines from the one
+        // `at` falls in.
+        let offset = at as usize % 64;
+        let first = at.wrapping_sub(offset);
+        for line in 0..(offset + bytes.max(1)).div_ceil(64) {
             // SAFETY: a prefetch has no effect on memory and never faults,
             // whatever the address.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(64 * line)) };
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add(64 * line)) };
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = (at, lines);
+    let _ = (at, bytes);
 }
 
 #[cfg(test)]

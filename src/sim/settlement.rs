@@ -381,7 +381,7 @@ fn close_loans(rep: &mut Replication) {
             for (r, loan) in loans.iter().enumerate() {
                 if let Some(next) = loans.get(r + 8) {
                     // The line with the outcome of the borrower's month.
-                    prefetch(&month[next.firm as usize].pay_ratio, 1);
+                    prefetch(&month[next.firm as usize].pay_ratio, 8);
                 }
                 closings.extend(closing(r, loan));
             }
