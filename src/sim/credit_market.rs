@@ -314,8 +314,12 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
             fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan
         })
         .collect();
-    let mut queues: Vec<Vec<u32>> = vec![Vec::new(); n_banks];
-    let mut desks: Vec<DeskState> = vec![DeskState::default(); n_banks];
+    let Desks {
+        mut queues,
+        mut desks,
+    } = std::mem::take(&mut rep.desks);
+    queues.resize_with(n_banks, Vec::new);
+    desks.resize_with(n_banks, DeskState::default);
     for round in 0..rounds {
         queues.iter_mut().for_each(Vec::clear);
         let picks = visit_banks(rep, &searching, round, min_loan);
@@ -326,6 +330,7 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
         }
         serve_queues(rep, &market, &queues, &mut desks);
     }
+    rep.desks = Desks { queues, desks };
     if s.government.exim.direct.enabled {
         exim_lends(rep);
     }
@@ -666,6 +671,15 @@ enum Effect {
     Supported(Credited),
     /// An SME rejection, by `Rejection::tally_index`.
     Rejected(usize),
+}
+
+/// The banks' queues and desks, kept from month to month so that their
+/// buffers are not allocated (and their pages not faulted in) anew each
+/// month: each holds nothing between rounds.
+#[derive(Debug, Clone, Default)]
+pub struct Desks {
+    queues: Vec<Vec<u32>>,
+    desks: Vec<DeskState>,
 }
 
 /// A bank's round: its queue as screened, and the effects and new loans

@@ -190,6 +190,7 @@ impl<'a> Replication<'a> {
             banks,
             // Loans are read in the order of their firms at settlement.
             loans: vec_on_huge_pages(n),
+            desks: Default::default(),
             groups,
             tally: Default::default(),
             ledger: Default::default(),

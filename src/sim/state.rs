@@ -9,6 +9,7 @@ use crate::model::product::{POOLS, PRODUCT_COUNT, ProductKind};
 use crate::model::{Bank, Firm, Groups, Loan, SizeRule, World};
 use crate::scenario::{Scenario, TermMix};
 
+use super::credit_market::Desks;
 use super::ledger::Ledger;
 use super::rng::Streams;
 
@@ -278,6 +279,8 @@ pub struct Replication<'a> {
     pub books: Vec<PoolBooks>,
     pub banks: Vec<Bank>,
     pub loans: Vec<Loan>,
+    /// The credit market's buffers, empty between months.
+    pub desks: Desks,
     pub groups: Groups,
     pub tally: Tally,
     pub ledger: Ledger,
