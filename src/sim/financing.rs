@@ -1,12 +1,13 @@
 //! Phases 3 and 4 — financing need and the decision to apply.
 
-use crate::model::PaymentTerm;
+use crate::model::firm::PoolBooks;
+use crate::model::{Firm, PaymentTerm};
+use crate::scenario::Scenario;
 
 use super::credit_market::Rejection;
-use super::parallel::{Sums, sum_over_firms_with_books};
-use super::rng::Purpose;
-
-use super::state::Replication;
+use super::parallel::{FirmPhase, Sums, run_phase};
+use super::rng::{Purpose, Streams};
+use super::state::{FirmMonth, Replication};
 
 /// Phase 3: each firm works out how much finance it needs this month.
 ///
@@ -20,32 +21,45 @@ use super::state::Replication;
 /// receivables due by then (net of LC proceeds assigned to banks; a prudent
 /// firm does not count on all of them).
 pub fn firms_assess_need(rep: &mut Replication) {
-    let s = rep.scenario;
-    let buffer = s.firms.need_buffer_share;
-    let entry_cost_months = s.firms.export.entry_cost_months;
-    let prudence = s.firms.receipts_prudence;
-    let horizon = s.firms.planning_horizon_months;
-    let t = rep.t;
-    sum_over_firms_with_books(
-        &mut rep.firms,
-        &mut rep.month,
-        &mut rep.books,
-        |_, firm, fm, books, _: &mut ()| {
-            if !firm.alive || firm.closing {
-                return;
-            }
-            let o = &fm.orders;
-            let cost = fm.cost_share_domestic * o.domestic + fm.cost_share_export * o.export_total();
-            let reserve = firm.dues.reserve(t, horizon, prudence, books);
-            let sunk = if firm.entry_pending {
-                entry_cost_months * firm.capacity_kusd
-            } else {
-                0.0
-            };
-            let need = cost + fm.fixed_cost + reserve + sunk + buffer * cost - firm.cash_kusd;
-            fm.need = need.max(0.0);
-        },
-    );
+    let phase = Need::new(rep.scenario, rep.t);
+    run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
+}
+
+/// Phase 3's work on one firm (see `firms_assess_need`).
+pub struct Need<'a> {
+    s: &'a Scenario,
+    t: u32,
+}
+
+impl<'a> Need<'a> {
+    pub fn new(s: &'a Scenario, t: u32) -> Self {
+        Need { s, t }
+    }
+}
+
+impl FirmPhase for Need<'_> {
+    type Sums = ();
+
+    fn firm(&self, _: usize, firm: &mut Firm, fm: &mut FirmMonth, books: &mut PoolBooks, _: &mut ()) {
+        let (s, t) = (self.s, self.t);
+        let buffer = s.firms.need_buffer_share;
+        let entry_cost_months = s.firms.export.entry_cost_months;
+        let prudence = s.firms.receipts_prudence;
+        let horizon = s.firms.planning_horizon_months;
+        if !firm.alive || firm.closing {
+            return;
+        }
+        let o = &fm.orders;
+        let cost = fm.cost_share_domestic * o.domestic + fm.cost_share_export * o.export_total();
+        let reserve = firm.dues.reserve(t, horizon, prudence, books);
+        let sunk = if firm.entry_pending {
+            entry_cost_months * firm.capacity_kusd
+        } else {
+            0.0
+        };
+        let need = cost + fm.fixed_cost + reserve + sunk + buffer * cost - firm.cash_kusd;
+        fm.need = need.max(0.0);
+    }
 }
 
 /// Phase 4: firms with a need apply, unless discouraged.
@@ -61,72 +75,99 @@ pub fn firms_assess_need(rep: &mut Replication) {
 /// refinancing whatever it expects. The belief is learned from the firm's
 /// own outcomes in phase 5.
 pub fn firms_decide_to_apply(rep: &mut Replication) {
-    let s = rep.scenario;
-    let threshold = s.firms.belief.discouragement_threshold;
-    let min_loan = s.banks.min_loan_kusd;
-    let prudence = s.firms.receipts_prudence;
-    let products = &s.banks.products;
-    let red_clause_share = s.world.payment_terms.red_clause_share;
-    let imported = s.firms.imported_input_share;
-    let (t, streams) = (rep.t, rep.streams);
-    let sums = sum_over_firms_with_books(
-        &mut rep.firms,
-        &mut rep.month,
-        &mut rep.books,
-        |i, firm, fm, books, sums: &mut NeedSums| {
-            if !firm.alive || fm.need <= 0.0 {
-                return;
-            }
-            let class = firm.size_class.index();
-            sums.need_firms[class] += 1;
-            sums.financing_need[class] += fm.need;
-            let must_refinance = fm.due_general > 0.0
-                && firm.dues.reserve(t, 0, prudence, books) > firm.cash_kusd - fm.fixed_cost;
-            if firm.belief < threshold && !must_refinance {
-                fm.discouraged = true;
-                sums.discouraged[class] += 1;
-            } else {
-                fm.applied = true;
-                sums.applications[class] += 1;
-                // Documentation and KYC checks: a badly managed firm's file is
-                // more often incomplete (DESIGN.md: management → document errors).
-                let p = s.banks.documentation_rejection_base * (1.0 - firm.management);
-                if p > 0.0 && streams.uniform(t, i as u64, Purpose::Documents) < p {
-                    fm.documents_rejected = true;
-                    sums.sme_documents_rejected += firm.is_sme() as u32;
-                }
-                // Banks lend no less than their minimum: a small need asks for it.
-                fm.unfinanced = fm.need.max(min_loan);
-                let lc_orders = fm.orders.export[PaymentTerm::LetterOfCredit as usize];
-                fm.red_clause_room = products.red_clause.advance_ratio * red_clause_share * lc_orders;
-                fm.packing_room = products.packing_loan.advance_ratio * lc_orders;
-                if fm.packing_room > 0.0 {
-                    // Pre-shipment loans are owed from the LC pool its
-                    // orders will fill: the book is opened now, as banks
-                    // serving in parallel cannot open one.
-                    firm.dues.book_mut(books);
-                }
-                fm.import_room = products.import_lc.advance_ratio
-                    * imported
-                    * fm.cost_share_export
-                    * fm.orders.export_total();
-            }
-        },
-    );
-    let tally = &mut rep.tally;
-    for class in 0..4 {
-        tally.need_firms[class] += sums.need_firms[class];
-        tally.financing_need[class] += sums.financing_need[class];
-        tally.discouraged[class] += sums.discouraged[class];
-        tally.applications[class] += sums.applications[class];
+    let phase = Applications::new(rep.scenario, rep.t, rep.streams);
+    let sums = run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
+    sums.record(rep);
+}
+
+/// Phase 4's work on one firm (see `firms_decide_to_apply`).
+pub struct Applications<'a> {
+    s: &'a Scenario,
+    t: u32,
+    streams: Streams,
+}
+
+impl<'a> Applications<'a> {
+    pub fn new(s: &'a Scenario, t: u32, streams: Streams) -> Self {
+        Applications { s, t, streams }
     }
-    tally.sme_rejections[Rejection::Documentation.tally_index()] += sums.sme_documents_rejected;
+}
+
+impl FirmPhase for Applications<'_> {
+    type Sums = NeedSums;
+
+    fn firm(
+        &self,
+        i: usize,
+        firm: &mut Firm,
+        fm: &mut FirmMonth,
+        books: &mut PoolBooks,
+        sums: &mut NeedSums,
+    ) {
+        let (s, t, streams) = (self.s, self.t, self.streams);
+        let threshold = s.firms.belief.discouragement_threshold;
+        let min_loan = s.banks.min_loan_kusd;
+        let prudence = s.firms.receipts_prudence;
+        let products = &s.banks.products;
+        let red_clause_share = s.world.payment_terms.red_clause_share;
+        let imported = s.firms.imported_input_share;
+        if !firm.alive || fm.need <= 0.0 {
+            return;
+        }
+        let class = firm.size_class.index();
+        sums.need_firms[class] += 1;
+        sums.financing_need[class] += fm.need;
+        let must_refinance =
+            fm.due_general > 0.0 && firm.dues.reserve(t, 0, prudence, books) > firm.cash_kusd - fm.fixed_cost;
+        if firm.belief < threshold && !must_refinance {
+            fm.discouraged = true;
+            sums.discouraged[class] += 1;
+        } else {
+            fm.applied = true;
+            sums.applications[class] += 1;
+            // Documentation and KYC checks: a badly managed firm's file is
+            // more often incomplete (DESIGN.md: management → document errors).
+            let p = s.banks.documentation_rejection_base * (1.0 - firm.management);
+            if p > 0.0 && streams.uniform(t, i as u64, Purpose::Documents) < p {
+                fm.documents_rejected = true;
+                sums.sme_documents_rejected += firm.is_sme() as u32;
+            }
+            // Banks lend no less than their minimum: a small need asks for it.
+            fm.unfinanced = fm.need.max(min_loan);
+            let lc_orders = fm.orders.export[PaymentTerm::LetterOfCredit as usize];
+            fm.red_clause_room = products.red_clause.advance_ratio * red_clause_share * lc_orders;
+            fm.packing_room = products.packing_loan.advance_ratio * lc_orders;
+            if fm.packing_room > 0.0 {
+                // Pre-shipment loans are owed from the LC pool its
+                // orders will fill: the book is opened now, as banks
+                // serving in parallel cannot open one.
+                firm.dues.book_mut(books);
+            }
+            fm.import_room =
+                products.import_lc.advance_ratio * imported * fm.cost_share_export * fm.orders.export_total();
+        }
+    }
+}
+
+impl NeedSums {
+    /// Tallies the month's needs, applications and discouraged firms.
+    pub fn record(self, rep: &mut Replication) {
+        let sums = self;
+        let tally = &mut rep.tally;
+        for class in 0..4 {
+            tally.need_firms[class] += sums.need_firms[class];
+            tally.financing_need[class] += sums.financing_need[class];
+            tally.discouraged[class] += sums.discouraged[class];
+            tally.applications[class] += sums.applications[class];
+        }
+        tally.sme_rejections[Rejection::Documentation.tally_index()] += sums.sme_documents_rejected;
+    }
 }
 
 /// Firms with a need, their need, and what they did about it, by size
 /// class.
 #[derive(Default)]
-struct NeedSums {
+pub struct NeedSums {
     need_firms: [u32; 4],
     financing_need: [f64; 4],
     discouraged: [u32; 4],

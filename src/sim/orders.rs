@@ -1,10 +1,12 @@
 //! Phase 2 — orders.
 
-use crate::model::PaymentTerm;
+use crate::model::firm::PoolBooks;
+use crate::model::{Firm, PaymentTerm, World};
+use crate::scenario::Scenario;
 
-use super::parallel::{Sums, sum_over_firms};
-use super::rng::{Draw, Purpose};
-use super::state::Replication;
+use super::parallel::{FirmPhase, Sums, run_phase};
+use super::rng::{Draw, Purpose, Streams};
+use super::state::{FirmMonth, Replication, Setup};
 
 /// Every active firm receives domestic sales and, if it exports, export
 /// orders.
@@ -23,88 +25,139 @@ use super::state::Replication;
 /// refuses as under a documentary collection. Export costs rise with CNY
 /// appreciation: `(1−margin)·(fx₀/fx)^ε`.
 pub fn firms_receive_orders(rep: &mut Replication) {
-    let s = rep.scenario;
-    let w = &rep.world;
-    let fx_factor = w.export_cost_factor(rep.initial_fx, s.world.export_cost_fx_elasticity);
-    let terms = &s.world.payment_terms;
-    let fixed_share = s.firms.fixed_cost_share;
-    let dispersion = s.firms.orders.value_dispersion;
-    let (t, streams, term_cdf) = (rep.t, rep.streams, &rep.setup.term_cdf);
-    let sums = sum_over_firms(
-        &mut rep.firms,
-        &mut rep.month,
-        |i, firm, fm, sums: &mut OrderSums| {
-            if !firm.alive || firm.closing {
-                return;
-            }
-            let mut rng = streams.rng(t, i as u64, Purpose::Orders);
-            fm.cost_share_domestic = 1.0 - firm.margin;
-            fm.cost_share_export = firm.export_cost_share(fx_factor);
-            // Fixed costs follow the firm's size and the demand it planned
-            // for (the trend), not this month's cycle or shock: a collapse in
-            // orders squeezes margins.
-            fm.fixed_cost = fixed_share * firm.expected_sales(w.domestic_trend, w.foreign_trend);
-            let noise = rng.lognormal_mean_one(dispersion);
-            let n = firm.orders_per_month;
-            let x = firm.export_share();
-            let orders = &mut fm.orders;
-
-            let domestic_piece = firm.capacity_kusd * (1.0 - x) * w.domestic_demand * noise / n as f64;
-            for _ in 0..n {
-                orders.domestic += domestic_piece;
-                if !rng.bernoulli(w.default_domestic) {
-                    orders.domestic_good += domestic_piece;
-                }
-            }
-            if !firm.exporter {
-                return;
-            }
-            for term in &mut fm.term[1..] {
-                // At most MAX_TERM_MONTHS (validated).
-                *term = rng.between(terms.term_months_min, terms.term_months_max) as u8;
-            }
-            let cdf = &term_cdf[firm.size_class.index()];
-            let piece = firm.capacity_kusd * x * w.foreign_demand * noise / n as f64;
-            let discrepancy = s.world.lc_discrepancy_base * (1.0 - firm.management);
-            for _ in 0..n {
-                let u = rng.uniform();
-                let term = PaymentTerm::ALL[cdf.iter().position(|&c| u < c).unwrap_or(3)];
-                let paid = match term {
-                    PaymentTerm::CashInAdvance => true,
-                    PaymentTerm::LetterOfCredit => {
-                        let p_fail = if rng.bernoulli(discrepancy) {
-                            w.default_collection
-                        } else {
-                            w.default_lc
-                        };
-                        !rng.bernoulli(p_fail)
-                    }
-                    PaymentTerm::DocumentaryCollection => !rng.bernoulli(w.default_collection),
-                    PaymentTerm::OpenAccount => !rng.bernoulli(w.default_open_account),
-                };
-                orders.export[term as usize] += piece;
-                if paid {
-                    orders.export_good[term as usize] += piece;
-                }
-            }
-            let prepaid = orders.export[PaymentTerm::CashInAdvance as usize];
-            firm.cash_kusd += prepaid;
-            sums.prepaid += prepaid;
-            for (sum, value) in sums.by_term.iter_mut().zip(orders.export) {
-                *sum += value;
-            }
-        },
+    let phase = Orders::new(
+        rep.scenario,
+        &rep.world,
+        rep.initial_fx,
+        &rep.setup,
+        rep.t,
+        rep.streams,
     );
-    rep.ledger.buyer_payments += sums.prepaid;
-    for (total, sum) in rep.tally.order_value_by_term.iter_mut().zip(sums.by_term) {
-        *total += sum;
+    let sums = run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
+    sums.record(rep);
+}
+
+/// Phase 2's work on one firm (see `firms_receive_orders`).
+pub struct Orders<'a> {
+    s: &'a Scenario,
+    w: &'a World,
+    fx_factor: f64,
+    term_cdf: &'a [[f64; 4]; 4],
+    t: u32,
+    streams: Streams,
+}
+
+impl<'a> Orders<'a> {
+    pub fn new(
+        s: &'a Scenario,
+        w: &'a World,
+        initial_fx: f64,
+        setup: &'a Setup,
+        t: u32,
+        streams: Streams,
+    ) -> Self {
+        Orders {
+            s,
+            w,
+            fx_factor: w.export_cost_factor(initial_fx, s.world.export_cost_fx_elasticity),
+            term_cdf: &setup.term_cdf,
+            t,
+            streams,
+        }
+    }
+}
+
+impl FirmPhase for Orders<'_> {
+    type Sums = OrderSums;
+
+    fn firm(&self, i: usize, firm: &mut Firm, fm: &mut FirmMonth, _: &mut PoolBooks, sums: &mut OrderSums) {
+        let Orders {
+            s,
+            w,
+            fx_factor,
+            term_cdf,
+            t,
+            streams,
+        } = *self;
+        let terms = &s.world.payment_terms;
+        let fixed_share = s.firms.fixed_cost_share;
+        let dispersion = s.firms.orders.value_dispersion;
+        if !firm.alive || firm.closing {
+            return;
+        }
+        let mut rng = streams.rng(t, i as u64, Purpose::Orders);
+        fm.cost_share_domestic = 1.0 - firm.margin;
+        fm.cost_share_export = firm.export_cost_share(fx_factor);
+        // Fixed costs follow the firm's size and the demand it planned
+        // for (the trend), not this month's cycle or shock: a collapse in
+        // orders squeezes margins.
+        fm.fixed_cost = fixed_share * firm.expected_sales(w.domestic_trend, w.foreign_trend);
+        let noise = rng.lognormal_mean_one(dispersion);
+        let n = firm.orders_per_month;
+        let x = firm.export_share();
+        let orders = &mut fm.orders;
+
+        let domestic_piece = firm.capacity_kusd * (1.0 - x) * w.domestic_demand * noise / n as f64;
+        for _ in 0..n {
+            orders.domestic += domestic_piece;
+            if !rng.bernoulli(w.default_domestic) {
+                orders.domestic_good += domestic_piece;
+            }
+        }
+        if !firm.exporter {
+            return;
+        }
+        for term in &mut fm.term[1..] {
+            // At most MAX_TERM_MONTHS (validated).
+            *term = rng.between(terms.term_months_min, terms.term_months_max) as u8;
+        }
+        let cdf = &term_cdf[firm.size_class.index()];
+        let piece = firm.capacity_kusd * x * w.foreign_demand * noise / n as f64;
+        let discrepancy = s.world.lc_discrepancy_base * (1.0 - firm.management);
+        for _ in 0..n {
+            let u = rng.uniform();
+            let term = PaymentTerm::ALL[cdf.iter().position(|&c| u < c).unwrap_or(3)];
+            let paid = match term {
+                PaymentTerm::CashInAdvance => true,
+                PaymentTerm::LetterOfCredit => {
+                    let p_fail = if rng.bernoulli(discrepancy) {
+                        w.default_collection
+                    } else {
+                        w.default_lc
+                    };
+                    !rng.bernoulli(p_fail)
+                }
+                PaymentTerm::DocumentaryCollection => !rng.bernoulli(w.default_collection),
+                PaymentTerm::OpenAccount => !rng.bernoulli(w.default_open_account),
+            };
+            orders.export[term as usize] += piece;
+            if paid {
+                orders.export_good[term as usize] += piece;
+            }
+        }
+        let prepaid = orders.export[PaymentTerm::CashInAdvance as usize];
+        firm.cash_kusd += prepaid;
+        sums.prepaid += prepaid;
+        for (sum, value) in sums.by_term.iter_mut().zip(orders.export) {
+            *sum += value;
+        }
+    }
+}
+
+impl OrderSums {
+    /// Books what the month's orders add up to.
+    pub fn record(self, rep: &mut Replication) {
+        rep.ledger.buyer_payments += self.prepaid;
+        for (total, sum) in rep.tally.order_value_by_term.iter_mut().zip(self.by_term) {
+            *total += sum;
+        }
     }
 }
 
 /// What the month's orders add up to: cash in advance received, and
 /// export orders by payment term.
 #[derive(Default)]
-struct OrderSums {
+pub struct OrderSums {
     prepaid: f64,
     by_term: [f64; 4],
 }
