@@ -17,7 +17,7 @@ use std::marker::PhantomData;
 use rayon::prelude::*;
 
 use super::pages::prefetch;
-use super::parallel::{FIRM_CHUNK, Sums, sum_over_firms};
+use super::parallel::{FIRM_CHUNK, FirmPhase, Sums, run_phase};
 use super::rng::{Purpose, Streams, pair};
 use super::state::{FirmMonth, MAX_SEARCH, Replication};
 
@@ -294,7 +294,21 @@ pub fn risk_weight(s: &Scenario, product: ProductKind, sme: bool, support: &Supp
 /// products its bank offers in order of cost (`PREFERENCE`). A firm
 /// rejected for its score or collateral on a loan on its own credit may
 /// ask the guarantee agency, and the bank re-evaluates with the guarantee.
+/// Last, each firm learns from its outcome (`Learning`).
 pub fn banks_screen_and_lend(rep: &mut Replication) {
+    banks_lend(rep);
+    let sums = run_phase(
+        &mut rep.firms,
+        &mut rep.month,
+        &mut rep.books,
+        &Learning::new(rep.scenario),
+    );
+    sums.record(rep);
+}
+
+/// Phase 5 but the firms' learning: the banks' rounds, then the Exim
+/// bank's direct lending.
+pub fn banks_lend(rep: &mut Replication) {
     let s = rep.scenario;
     let n_banks = rep.banks.len();
     let rounds = (s.banks.search_breadth as usize).min(n_banks).min(MAX_SEARCH);
@@ -334,46 +348,64 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
     if s.government.exim.direct.enabled {
         exim_lends(rep);
     }
+}
 
-    let learning = s.firms.belief.learning_rate;
-    let recovery = s.firms.belief.recovery;
-    let initial = s.firms.belief.initial;
-    let sums = sum_over_firms(
-        &mut rep.firms,
-        &mut rep.month,
-        |_, firm, fm, sums: &mut Outcomes| {
-            if !firm.alive {
-                return;
-            }
-            let class = firm.size_class.index();
-            if fm.applied {
-                let outcome = if fm.approved { 1.0 } else { 0.0 };
-                firm.belief = (1.0 - learning) * firm.belief + learning * outcome;
-                sums.approvals[class] += fm.approved as u32;
-            } else {
-                firm.belief += recovery * (initial - firm.belief);
-            }
-            let gap = (fm.need - fm.granted).max(0.0);
-            sums.financing_gap[class] += gap;
-            if fm.applied {
-                sums.applicants_need += fm.need;
-                sums.applicants_gap += gap;
-            }
-        },
-    );
-    let tally = &mut rep.tally;
-    for class in 0..4 {
-        tally.approvals[class] += sums.approvals[class];
-        tally.financing_gap[class] += sums.financing_gap[class];
+/// Phase 5's end for one firm: it learns from its outcome (its belief
+/// in approval moves towards 1 if approved, 0 if rejected, and back
+/// towards its initial value if it did not apply), and its financing gap
+/// is counted.
+pub struct Learning<'a> {
+    s: &'a Scenario,
+}
+
+impl<'a> Learning<'a> {
+    pub fn new(s: &'a Scenario) -> Self {
+        Learning { s }
     }
-    tally.applicants_need += sums.applicants_need;
-    tally.applicants_gap += sums.applicants_gap;
+}
+
+impl FirmPhase for Learning<'_> {
+    type Sums = Outcomes;
+
+    fn firm(&self, _: usize, firm: &mut Firm, fm: &mut FirmMonth, _: &mut PoolBooks, sums: &mut Outcomes) {
+        let belief = &self.s.firms.belief;
+        if !firm.alive {
+            return;
+        }
+        let class = firm.size_class.index();
+        if fm.applied {
+            let outcome = if fm.approved { 1.0 } else { 0.0 };
+            firm.belief = (1.0 - belief.learning_rate) * firm.belief + belief.learning_rate * outcome;
+            sums.approvals[class] += fm.approved as u32;
+        } else {
+            firm.belief += belief.recovery * (belief.initial - firm.belief);
+        }
+        let gap = (fm.need - fm.granted).max(0.0);
+        sums.financing_gap[class] += gap;
+        if fm.applied {
+            sums.applicants_need += fm.need;
+            sums.applicants_gap += gap;
+        }
+    }
+}
+
+impl Outcomes {
+    /// Tallies approvals and the financing gap.
+    pub fn record(self, rep: &mut Replication) {
+        let tally = &mut rep.tally;
+        for class in 0..4 {
+            tally.approvals[class] += self.approvals[class];
+            tally.financing_gap[class] += self.financing_gap[class];
+        }
+        tally.applicants_need += self.applicants_need;
+        tally.applicants_gap += self.applicants_gap;
+    }
 }
 
 /// The credit market's outcome summed over firms: approvals and the
 /// financing gap by size class, and applicants' need and gap.
 #[derive(Default)]
-struct Outcomes {
+pub struct Outcomes {
     approvals: [u32; 4],
     financing_gap: [f64; 4],
     applicants_need: f64,

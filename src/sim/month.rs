@@ -9,7 +9,7 @@ use super::ledger::Ledger;
 use crate::model::Firm;
 use crate::model::firm::PoolBooks;
 
-use super::parallel::{FirmPhase, Sums, run_four, run_phase};
+use super::parallel::{FirmPhase, MAX_TOGETHER, Sums, run_phase, run_together};
 use super::profile::Profile;
 use super::rng::Purpose;
 use super::state::{FirmMonth, Replication};
@@ -28,9 +28,9 @@ pub const PHASES: [(&str, Phase); 11] = [
     (ORDERS, orders::firms_receive_orders),
     (NEED, financing::firms_assess_need),
     (APPLICATIONS, financing::firms_decide_to_apply),
-    ("5 credit market", credit_market::banks_screen_and_lend), // with guarantees, Exim, insurance
-    ("6 production", production::firms_produce_and_ship),
-    ("7 settlement", settlement::settle_receivables_and_loans), // default, contagion
+    (CREDIT_MARKET, credit_market::banks_screen_and_lend), // with guarantees, Exim, insurance
+    (PRODUCTION, production::firms_produce_and_ship),
+    (SETTLEMENT, settlement::settle_receivables_and_loans), // default, contagion
     ("8 dynamics", dynamics::firms_grow_enter_and_exit),
     ("9 banks", banks::banks_close_books),
     ("10 government", government::government_acts), // the regulator's rules apply in 5 and 7
@@ -41,6 +41,9 @@ const WORLD: &str = "1 world";
 const ORDERS: &str = "2 orders";
 const NEED: &str = "3 need";
 const APPLICATIONS: &str = "4 applications";
+const CREDIT_MARKET: &str = "5 credit market";
+const PRODUCTION: &str = "6 production";
+const SETTLEMENT: &str = "7 settlement";
 
 /// Simulates month `rep.t` and returns its metrics.
 pub fn step(rep: &mut Replication) -> Vec<(&'static str, Value)> {
@@ -55,11 +58,14 @@ pub fn step_profiled(
     profile: &mut Profile,
     cancel: &Cancel,
 ) -> Option<Vec<(&'static str, Value)>> {
-    if cancel.is_requested() {
-        return None;
+    let together: [fn(&mut Replication, &mut Profile); 2] = [open_and_plan, lend_produce_and_collect];
+    for run in together {
+        if cancel.is_requested() {
+            return None;
+        }
+        run(rep, profile);
     }
-    open_and_plan(rep, profile);
-    for (name, phase) in &PHASES[5..] {
+    for (name, phase) in &PHASES[8..] {
         if cancel.is_requested() {
             return None;
         }
@@ -77,7 +83,7 @@ pub fn step_profiled(
 
 /// The opening and phases 1–4, as `PHASES` lists them, with the firms'
 /// part of the opening and phases 2–4 run together block by block
-/// (`parallel::run_four`), so that each firm is read from memory once
+/// (`parallel::run_together`), so that each firm is read from memory once
 /// for the four instead of four times. Phase 1 moves the world and
 /// touches no firm, and the opening's firm part does not read the world,
 /// so running it first changes nothing.
@@ -101,25 +107,70 @@ fn open_and_plan(rep: &mut Replication, profile: &mut Profile) {
         &financing::Applications::new(s, t, streams),
     );
     let ((borrowers, order_sums, (), need_sums), spent) =
-        run_four(&mut rep.firms, &mut rep.month, &mut rep.books, phases);
+        run_together(&mut rep.firms, &mut rep.month, &mut rep.books, phases);
     rep.tally.borrowers = borrowers.0;
     order_sums.record(rep);
     need_sums.record(rep);
-    let wall = started.elapsed().as_secs_f64();
-    let threads: f64 = spent.iter().map(|d| d.as_secs_f64()).sum::<f64>().max(1e-12);
-    let share = |k: usize| Duration::from_secs_f64(wall * spent[k].as_secs_f64() / threads);
-    profile.add(OPEN, opened + share(0));
+    let shares = shared_out(started.elapsed(), &spent);
+    profile.add(OPEN, opened + shares[0]);
     profile.add(WORLD, world);
-    profile.add(ORDERS, share(1));
-    profile.add(NEED, share(2));
-    profile.add(APPLICATIONS, share(3));
+    profile.add(ORDERS, shares[1]);
+    profile.add(NEED, shares[2]);
+    profile.add(APPLICATIONS, shares[3]);
+}
+
+/// Phases 5–7, as `PHASES` lists them, with the firms' part of the end of
+/// 5 (learning from the outcome), 6 and the start of 7 (collections and
+/// repayments) run together block by block (`parallel::run_together`).
+/// Before them the banks lend, serving firms in their own order; after
+/// them defaults are resolved and spread, and loans close.
+fn lend_produce_and_collect(rep: &mut Replication, profile: &mut Profile) {
+    let started = Instant::now();
+    credit_market::banks_lend(rep);
+    let lent = started.elapsed();
+
+    let started = Instant::now();
+    let (s, t, streams) = (rep.scenario, rep.t, rep.streams);
+    let phases = (
+        &credit_market::Learning::new(s),
+        &production::Production::new(s, t, streams, &rep.world, &rep.setup),
+        &settlement::Collection::new(s, t, streams, &rep.world, &rep.setup),
+    );
+    let ((outcomes, produced, collected), spent) =
+        run_together(&mut rep.firms, &mut rep.month, &mut rep.books, phases);
+    outcomes.record(rep);
+    produced.record(rep);
+    let defaulters = collected.record(rep);
+    let shares = shared_out(started.elapsed(), &spent);
+
+    let started = Instant::now();
+    settlement::settle_defaults_and_loans(rep, defaulters);
+    let settled = started.elapsed();
+    profile.add(CREDIT_MARKET, lent + shares[0]);
+    profile.add(PRODUCTION, shares[1]);
+    profile.add(SETTLEMENT, shares[2] + settled);
+}
+
+/// The wall time of phases run together, shared out in proportion to
+/// the time threads spent in each.
+fn shared_out(wall: Duration, spent: &[Duration; MAX_TOGETHER]) -> [Duration; MAX_TOGETHER] {
+    let threads: f64 = spent.iter().map(Duration::as_secs_f64).sum();
+    if threads <= 0.0 {
+        return [Duration::ZERO; MAX_TOGETHER];
+    }
+    spent.map(|d| wall.mul_f64(d.as_secs_f64() / threads))
 }
 
 /// Clears the month's scratch and notes what falls due: working-capital
 /// loans due per firm, borrowers, and outstanding principal per product.
 fn open_month(rep: &mut Replication) {
     open_books(rep);
-    let borrowers = run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &OpenFirm { t: rep.t });
+    let borrowers = run_phase(
+        &mut rep.firms,
+        &mut rep.month,
+        &mut rep.books,
+        &OpenFirm { t: rep.t },
+    );
     rep.tally.borrowers = borrowers.0;
 }
 

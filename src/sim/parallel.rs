@@ -124,61 +124,106 @@ pub fn run_phase<P: FirmPhase>(
     })
 }
 
-/// Firms that consecutive phases work on together (`run_four`): about
-/// 200 kB of firms, months and pool books, which stay in the core's cache
-/// from one phase to the next.
+/// Firms that consecutive phases work on together (`run_together`):
+/// about 200 kB of firms, months and pool books, which stay in the core's
+/// cache from one phase to the next.
 pub const BLOCK: usize = 256;
 
-/// Four consecutive per-firm phases, run block by block: within each
-/// chunk, for each block of `BLOCK` firms in id order, `a` over the block,
-/// then `b`, `c` and `d`. Each reads the firms from memory once instead of
-/// four times.
+/// Most phases `run_together` runs together.
+pub const MAX_TOGETHER: usize = 4;
+
+/// Consecutive per-firm phases, as a tuple of references to them.
+pub trait Together: Sync {
+    /// The phases' sums, as a tuple.
+    type Sums: Default + Send;
+    /// How many phases.
+    const LEN: usize;
+
+    /// Each phase in turn over one block of firms, the first being firm
+    /// `first`, adding the time spent in phase k to `spent[k]`.
+    #[allow(clippy::too_many_arguments)]
+    fn over_block(
+        &self,
+        first: usize,
+        firms: &mut [Firm],
+        month: &mut [FirmMonth],
+        books: &mut PoolBooks,
+        sums: &mut Self::Sums,
+        spent: &mut [Duration],
+    );
+
+    /// Adds a later chunk's sums, phase by phase.
+    fn add(total: &mut Self::Sums, later: Self::Sums);
+}
+
+macro_rules! together {
+    ($($phase:ident $k:tt),+) => {
+        impl<$($phase: FirmPhase),+> Together for ($(&$phase,)+) {
+            type Sums = ($($phase::Sums,)+);
+            const LEN: usize = [$($k),+].len();
+
+            fn over_block(
+                &self,
+                first: usize,
+                firms: &mut [Firm],
+                month: &mut [FirmMonth],
+                books: &mut PoolBooks,
+                sums: &mut Self::Sums,
+                spent: &mut [Duration],
+            ) {
+                $(over_block(self.$k, first, firms, month, books, &mut sums.$k, &mut spent[$k]);)+
+            }
+
+            fn add(total: &mut Self::Sums, later: Self::Sums) {
+                $(total.$k.add(later.$k);)+
+            }
+        }
+    };
+}
+
+together!(A 0, B 1, C 2);
+together!(A 0, B 1, C 2, D 3);
+
+/// Consecutive per-firm phases, run block by block: within each chunk,
+/// for each block of `BLOCK` firms in id order, the first phase over the
+/// block, then the second, and so on. Each firm is read from memory once
+/// for all of them instead of once per phase.
 ///
-/// The same as running the four one after the other over all firms: a
+/// The same as running the phases one after the other over all firms: a
 /// phase's work on a firm depends only on that firm's slot and on what
 /// the earlier phases did to it, and each phase still works through a
 /// chunk in id order, summing per chunk, the chunks' sums added in chunk
-/// order. Returns each phase's sums, and the time threads spent in each.
-pub fn run_four<A, B, C, D>(
+/// order. Returns each phase's sums, and the time threads spent in each
+/// (in the first `T::LEN` places).
+pub fn run_together<T: Together>(
     firms: &mut [Firm],
     month: &mut [FirmMonth],
     books: &mut [PoolBooks],
-    (a, b, c, d): (&A, &B, &C, &D),
-) -> ((A::Sums, B::Sums, C::Sums, D::Sums), [Duration; 4])
-where
-    A: FirmPhase,
-    B: FirmPhase,
-    C: FirmPhase,
-    D: FirmPhase,
-{
+    phases: T,
+) -> (T::Sums, [Duration; MAX_TOGETHER]) {
+    const { assert!(T::LEN <= MAX_TOGETHER) };
     assert_eq!(books.len(), firms.len().div_ceil(FIRM_CHUNK));
-    let chunks: Vec<_> = firms
+    let chunks: Vec<(T::Sums, [Duration; MAX_TOGETHER])> = firms
         .par_chunks_mut(FIRM_CHUNK)
         .zip(month.par_chunks_mut(FIRM_CHUNK))
         .zip(books.par_iter_mut())
         .enumerate()
         .map(|(chunk, ((firms, month), books))| {
-            let mut sums = <(A::Sums, B::Sums, C::Sums, D::Sums)>::default();
-            let mut spent = [Duration::ZERO; 4];
+            let mut sums = T::Sums::default();
+            let mut spent = [Duration::ZERO; MAX_TOGETHER];
             for start in (0..firms.len()).step_by(BLOCK) {
                 let end = (start + BLOCK).min(firms.len());
-                let (firms, month) = (&mut firms[start..end], &mut month[start..end]);
                 let first = chunk * FIRM_CHUNK + start;
-                over_block(a, first, firms, month, books, &mut sums.0, &mut spent[0]);
-                over_block(b, first, firms, month, books, &mut sums.1, &mut spent[1]);
-                over_block(c, first, firms, month, books, &mut sums.2, &mut spent[2]);
-                over_block(d, first, firms, month, books, &mut sums.3, &mut spent[3]);
+                let (firms, month) = (&mut firms[start..end], &mut month[start..end]);
+                phases.over_block(first, firms, month, books, &mut sums, &mut spent);
             }
             (sums, spent)
         })
         .collect();
-    let mut total = <(A::Sums, B::Sums, C::Sums, D::Sums)>::default();
-    let mut spent = [Duration::ZERO; 4];
+    let mut total = T::Sums::default();
+    let mut spent = [Duration::ZERO; MAX_TOGETHER];
     for (sums, time) in chunks {
-        total.0.add(sums.0);
-        total.1.add(sums.1);
-        total.2.add(sums.2);
-        total.3.add(sums.3);
+        T::add(&mut total, sums);
         for (spent, time) in spent.iter_mut().zip(time) {
             *spent += time;
         }

@@ -1,11 +1,13 @@
 //! Phase 6 — production and shipment.
 
+use crate::model::firm::PoolBooks;
 use crate::model::product::Backing;
-use crate::model::{PaymentTerm, ProductKind, government};
+use crate::model::{Firm, PaymentTerm, ProductKind, World, government};
+use crate::scenario::Scenario;
 
-use super::parallel::{Sums, sum_over_firms_with_books};
-use super::rng::Purpose;
-use super::state::Replication;
+use super::parallel::{FirmPhase, Sums, run_phase};
+use super::rng::{Purpose, Streams};
+use super::state::{FirmMonth, Replication, Setup};
 
 const CIA: usize = PaymentTerm::CashInAdvance as usize;
 const LC: usize = PaymentTerm::LetterOfCredit as usize;
@@ -30,173 +32,210 @@ const OA: usize = PaymentTerm::OpenAccount as usize;
 /// than premium (`government::insurance::insures`), paying the premium
 /// from the cash left.
 pub fn firms_produce_and_ship(rep: &mut Replication) {
-    let s = rep.scenario;
-    let t = rep.t;
-    let entry_cost_months = s.firms.export.entry_cost_months;
-    let prudence = s.firms.receipts_prudence;
-    let horizon = s.firms.planning_horizon_months;
-    let insurance = &s.government.insurance;
-    let (streams, world, bank_of) = (rep.streams, &rep.world, &rep.setup.bank_type);
-    let sums = sum_over_firms_with_books(
-        &mut rep.firms,
-        &mut rep.month,
-        &mut rep.books,
-        |i, firm, fm, books, sums: &mut ProductionSums| {
-            firm.insured = false;
-            if !firm.alive || firm.closing {
-                return;
-            }
-            let o = fm.orders;
-            let cx = fm.cost_share_export;
-            let cd = fm.cost_share_domestic;
-            let mut funds = firm.cash_kusd;
+    let phase = Production::new(rep.scenario, rep.t, rep.streams, &rep.world, &rep.setup);
+    let sums = run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
+    sums.record(rep)
+}
 
-            let cost_cia = cx * o.export[CIA];
-            funds -= cost_cia;
-            let fixed_paid = funds.clamp(0.0, fm.fixed_cost);
-            funds -= fixed_paid;
-            let reserve = firm.dues.reserve(t, horizon, prudence, books);
-            let mut budget = (funds - reserve).max(0.0);
+/// Phase 6's work on one firm (see `firms_produce_and_ship`).
+pub struct Production<'a> {
+    s: &'a Scenario,
+    t: u32,
+    streams: Streams,
+    world: &'a World,
+    setup: &'a Setup,
+}
 
-            let mut produce = |cost: f64| {
-                let share = if cost > 0.0 { (budget / cost).min(1.0) } else { 1.0 };
-                budget -= share * cost;
-                share
+impl<'a> Production<'a> {
+    pub fn new(s: &'a Scenario, t: u32, streams: Streams, world: &'a World, setup: &'a Setup) -> Self {
+        Production {
+            s,
+            t,
+            streams,
+            world,
+            setup,
+        }
+    }
+}
+
+impl FirmPhase for Production<'_> {
+    type Sums = ProductionSums;
+
+    fn firm(
+        &self,
+        i: usize,
+        firm: &mut Firm,
+        fm: &mut FirmMonth,
+        books: &mut PoolBooks,
+        sums: &mut ProductionSums,
+    ) {
+        let s = self.s;
+        let t = self.t;
+        let entry_cost_months = s.firms.export.entry_cost_months;
+        let prudence = s.firms.receipts_prudence;
+        let horizon = s.firms.planning_horizon_months;
+        let insurance = &s.government.insurance;
+        let (streams, world, bank_of) = (self.streams, self.world, &self.setup.bank_type);
+
+        firm.insured = false;
+        if !firm.alive || firm.closing {
+            return;
+        }
+        let o = fm.orders;
+        let cx = fm.cost_share_export;
+        let cd = fm.cost_share_domestic;
+        let mut funds = firm.cash_kusd;
+
+        let cost_cia = cx * o.export[CIA];
+        funds -= cost_cia;
+        let fixed_paid = funds.clamp(0.0, fm.fixed_cost);
+        funds -= fixed_paid;
+        let reserve = firm.dues.reserve(t, horizon, prudence, books);
+        let mut budget = (funds - reserve).max(0.0);
+
+        let mut produce = |cost: f64| {
+            let share = if cost > 0.0 { (budget / cost).min(1.0) } else { 1.0 };
+            budget -= share * cost;
+            share
+        };
+        let share_lc = produce(cx * o.export[LC]);
+        let share_rest = produce(cd * o.domestic + cx * (o.export[DC] + o.export[OA]));
+
+        let sunk = entry_cost_months * firm.capacity_kusd;
+        let entry_paid = if firm.entry_pending && budget >= sunk {
+            fm.entered_export = true;
+            sunk
+        } else {
+            0.0
+        };
+
+        let production = cost_cia
+            + share_lc * cx * o.export[LC]
+            + share_rest * (cd * o.domestic + cx * (o.export[DC] + o.export[OA]));
+        // Spending never exceeds cash; max() only absorbs rounding.
+        firm.cash_kusd = (firm.cash_kusd - production - fixed_paid - entry_paid).max(0.0);
+        sums.production_costs += production;
+        sums.fixed_costs += fixed_paid;
+        sums.export_entry_costs += entry_paid;
+
+        // Export credit insurance (Sinosure-like) on this month's
+        // collection and open-account orders, premium paid from what is
+        // left of cash.
+        let collection_and_open = share_rest * (o.export[DC] + o.export[OA]);
+        let mut insured_share = 0.0;
+        if insurance.enabled && collection_and_open > 0.0 {
+            // The insurer serves every large firm and a fixed share of SMEs.
+            let reached = || {
+                !firm.is_sme()
+                    || streams.uniform(firm.generation, i as u64, Purpose::InsuranceReach) < insurance.reach
             };
-            let share_lc = produce(cx * o.export[LC]);
-            let share_rest = produce(cd * o.domestic + cx * (o.export[DC] + o.export[OA]));
-
-            let sunk = entry_cost_months * firm.capacity_kusd;
-            let entry_paid = if firm.entry_pending && budget >= sunk {
-                fm.entered_export = true;
-                sunk
-            } else {
-                0.0
-            };
-
-            let production = cost_cia
-                + share_lc * cx * o.export[LC]
-                + share_rest * (cd * o.domestic + cx * (o.export[DC] + o.export[OA]));
-            // Spending never exceeds cash; max() only absorbs rounding.
-            firm.cash_kusd = (firm.cash_kusd - production - fixed_paid - entry_paid).max(0.0);
-            sums.production_costs += production;
-            sums.fixed_costs += fixed_paid;
-            sums.export_entry_costs += entry_paid;
-
-            // Export credit insurance (Sinosure-like) on this month's
-            // collection and open-account orders, premium paid from what is
-            // left of cash.
-            let collection_and_open = share_rest * (o.export[DC] + o.export[OA]);
-            let mut insured_share = 0.0;
-            if insurance.enabled && collection_and_open > 0.0 {
-                // The insurer serves every large firm and a fixed share of SMEs.
-                let reached = || {
-                    !firm.is_sme()
-                        || streams.uniform(firm.generation, i as u64, Purpose::InsuranceReach)
-                            < insurance.reach
+            let bank_type = &s.banks.types[bank_of[firm.main_bank as usize]];
+            let short_of_finance = fm.need > fm.granted + 1e-9;
+            let motive = short_of_finance && bank_type.products.contains(&ProductKind::InsuranceBacked);
+            let w = world;
+            let buyer_default = (o.export[DC] * w.default_collection + o.export[OA] * w.default_open_account)
+                / (o.export[DC] + o.export[OA]);
+            if government::insurance::insures(
+                insurance,
+                firm.management,
+                buyer_default,
+                firm.is_sme(),
+                motive,
+            ) && reached()
+            {
+                let rate = government::insurance::premium_rate_paid(insurance, firm.is_sme());
+                let premium = rate * collection_and_open;
+                insured_share = if premium > 0.0 {
+                    (firm.cash_kusd / premium).min(1.0)
+                } else {
+                    1.0
                 };
-                let bank_type = &s.banks.types[bank_of[firm.main_bank as usize]];
-                let short_of_finance = fm.need > fm.granted + 1e-9;
-                let motive = short_of_finance && bank_type.products.contains(&ProductKind::InsuranceBacked);
-                let w = world;
-                let buyer_default = (o.export[DC] * w.default_collection
-                    + o.export[OA] * w.default_open_account)
-                    / (o.export[DC] + o.export[OA]);
-                if government::insurance::insures(
-                    insurance,
-                    firm.management,
-                    buyer_default,
-                    firm.is_sme(),
-                    motive,
-                ) && reached()
-                {
-                    let rate = government::insurance::premium_rate_paid(insurance, firm.is_sme());
-                    let premium = rate * collection_and_open;
-                    insured_share = if premium > 0.0 {
-                        (firm.cash_kusd / premium).min(1.0)
-                    } else {
-                        1.0
-                    };
-                    let paid = insured_share * premium;
-                    let full = insured_share * insurance.premium_rate * collection_and_open;
-                    firm.cash_kusd = (firm.cash_kusd - paid).max(0.0);
-                    sums.premiums_paid += paid;
-                    sums.premiums_full += full;
-                    sums.subsidies += full - paid;
-                    sums.insured_exports += insured_share * collection_and_open;
-                }
+                let paid = insured_share * premium;
+                let full = insured_share * insurance.premium_rate * collection_and_open;
+                firm.cash_kusd = (firm.cash_kusd - paid).max(0.0);
+                sums.premiums_paid += paid;
+                sums.premiums_full += full;
+                sums.subsidies += full - paid;
+                sums.insured_exports += insured_share * collection_and_open;
             }
-            firm.insured = insured_share > 0.0;
+        }
+        firm.insured = insured_share > 0.0;
 
-            let r = &mut firm.dues;
-            let mut book = |due: u32, backing: Backing, face: f64, good: f64| {
-                let slot = r.slot_mut(due);
-                *slot.face += face;
-                *slot.good += good;
-                if backing != Backing::Firm {
-                    r.book_mut(books).add(due, backing, face, good);
-                }
-            };
-            if o.export[LC] > 0.0 {
+        let r = &mut firm.dues;
+        let mut book = |due: u32, backing: Backing, face: f64, good: f64| {
+            let slot = r.slot_mut(due);
+            *slot.face += face;
+            *slot.good += good;
+            if backing != Backing::Firm {
+                r.book_mut(books).add(due, backing, face, good);
+            }
+        };
+        if o.export[LC] > 0.0 {
+            book(
+                t + u32::from(fm.term[LC]),
+                Backing::Lc,
+                share_lc * o.export[LC],
+                share_lc * o.export_good[LC],
+            );
+        }
+        for term in [DC, OA] {
+            if o.export[term] > 0.0 {
+                let face = share_rest * o.export[term];
+                let good = share_rest * o.export_good[term];
+                let due = t + u32::from(fm.term[term]);
+                book(due, Backing::Insured, insured_share * face, insured_share * good);
                 book(
-                    t + u32::from(fm.term[LC]),
-                    Backing::Lc,
-                    share_lc * o.export[LC],
-                    share_lc * o.export_good[LC],
+                    due,
+                    Backing::Open,
+                    (1.0 - insured_share) * face,
+                    (1.0 - insured_share) * good,
                 );
             }
-            for term in [DC, OA] {
-                if o.export[term] > 0.0 {
-                    let face = share_rest * o.export[term];
-                    let good = share_rest * o.export_good[term];
-                    let due = t + u32::from(fm.term[term]);
-                    book(due, Backing::Insured, insured_share * face, insured_share * good);
-                    book(
-                        due,
-                        Backing::Open,
-                        (1.0 - insured_share) * face,
-                        (1.0 - insured_share) * good,
-                    );
-                }
-            }
-            if o.domestic > 0.0 {
-                book(
-                    t + 1,
-                    Backing::Firm,
-                    share_rest * o.domestic,
-                    share_rest * o.domestic_good,
-                );
-            }
-            let shipped_export =
-                o.export[CIA] + share_lc * o.export[LC] + share_rest * (o.export[DC] + o.export[OA]);
-            let shipped_domestic = share_rest * o.domestic;
-            fm.lost_export = o.export_total() - shipped_export;
-            fm.lost_total = fm.lost_export + o.domestic - shipped_domestic;
-            fm.gross_profit = shipped_domestic * (1.0 - cd) + shipped_export * (1.0 - cx) - fm.fixed_cost;
+        }
+        if o.domestic > 0.0 {
+            book(
+                t + 1,
+                Backing::Firm,
+                share_rest * o.domestic,
+                share_rest * o.domestic_good,
+            );
+        }
+        let shipped_export =
+            o.export[CIA] + share_lc * o.export[LC] + share_rest * (o.export[DC] + o.export[OA]);
+        let shipped_domestic = share_rest * o.domestic;
+        fm.lost_export = o.export_total() - shipped_export;
+        fm.lost_total = fm.lost_export + o.domestic - shipped_domestic;
+        fm.gross_profit = shipped_domestic * (1.0 - cd) + shipped_export * (1.0 - cx) - fm.fixed_cost;
 
-            sums.exports += shipped_export;
-            if firm.size_class.is_sme() {
-                sums.exports_sme += shipped_export;
-            }
-            sums.lost_export_orders += fm.lost_export;
-        },
-    );
-    let (ledger, accounts, tally) = (&mut rep.ledger, &mut rep.accounts, &mut rep.tally);
-    ledger.production_costs += sums.production_costs;
-    ledger.fixed_costs += sums.fixed_costs;
-    ledger.export_entry_costs += sums.export_entry_costs;
-    ledger.insurance_premiums += sums.premiums_paid;
-    accounts.insurance_premiums += sums.premiums_full;
-    accounts.insurance_subsidies += sums.subsidies;
-    tally.insured_exports += sums.insured_exports;
-    tally.exports += sums.exports;
-    tally.exports_sme += sums.exports_sme;
-    tally.lost_export_orders += sums.lost_export_orders;
+        sums.exports += shipped_export;
+        if firm.size_class.is_sme() {
+            sums.exports_sme += shipped_export;
+        }
+        sums.lost_export_orders += fm.lost_export;
+    }
+}
+
+impl ProductionSums {
+    /// Books what the month's production adds up to.
+    pub fn record(self, rep: &mut Replication) {
+        let sums = self;
+        let (ledger, accounts, tally) = (&mut rep.ledger, &mut rep.accounts, &mut rep.tally);
+        ledger.production_costs += sums.production_costs;
+        ledger.fixed_costs += sums.fixed_costs;
+        ledger.export_entry_costs += sums.export_entry_costs;
+        ledger.insurance_premiums += sums.premiums_paid;
+        accounts.insurance_premiums += sums.premiums_full;
+        accounts.insurance_subsidies += sums.subsidies;
+        tally.insured_exports += sums.insured_exports;
+        tally.exports += sums.exports;
+        tally.exports_sme += sums.exports_sme;
+        tally.lost_export_orders += sums.lost_export_orders;
+    }
 }
 
 /// What the month's production adds up to.
 #[derive(Default)]
-struct ProductionSums {
+pub struct ProductionSums {
     production_costs: f64,
     fixed_costs: f64,
     export_entry_costs: f64,

@@ -4,18 +4,19 @@
 use std::collections::VecDeque;
 
 use crate::math::exp;
-use crate::model::firm::{DueMonth, MAX_TENOR_MONTHS, MAX_TERM_MONTHS, PoolBook};
+use crate::model::firm::{DueMonth, MAX_TENOR_MONTHS, MAX_TERM_MONTHS, PoolBook, PoolBooks};
 use crate::model::government::insurance;
 use crate::model::loan::{EXIM, Loan};
 use crate::model::product::{Backing, POOLS};
+use crate::model::{Firm, World};
 use crate::scenario::Scenario;
 
 use rayon::prelude::*;
 
 use super::pages::prefetch;
-use super::parallel::{FIRM_CHUNK, Sums, sum_over_firms_with_books};
-use super::rng::{Draw, Purpose};
-use super::state::{Recovery, Replication};
+use super::parallel::{FIRM_CHUNK, FirmPhase, Sums, run_phase};
+use super::rng::{Draw, Purpose, Streams};
+use super::state::{FirmMonth, Recovery, Replication, Setup};
 
 /// Receivables and loans falling due are settled; firms that cannot pay
 /// default, and defaults spread along guarantee chains.
@@ -36,6 +37,13 @@ use super::state::{Recovery, Replication};
 /// (guarantee-chain contagion, Zhejiang 2011–12).
 pub fn settle_receivables_and_loans(rep: &mut Replication) {
     let defaulters = collect_and_repay(rep);
+    settle_defaults_and_loans(rep, defaulters);
+}
+
+/// Phase 7 after each firm's collections and repayments (`Collection`):
+/// the `defaulters` (in id order, with their recourse debt) default and
+/// their defaults spread, and the loans that fell due close.
+pub fn settle_defaults_and_loans(rep: &mut Replication, defaulters: Vec<(u32, f64)>) {
     resolve_defaults(rep, defaulters);
     close_loans(rep);
 }
@@ -88,88 +96,127 @@ fn recourse(s: &Scenario, pool: usize) -> bool {
 /// with recourse on receivable-backed loans due now beyond their
 /// receivables.
 fn collect_and_repay(rep: &mut Replication) -> Vec<(u32, f64)> {
-    let s = rep.scenario;
-    let t = rep.t;
-    let w = &rep.world;
-    let loss = &s.firms.operating_loss;
-    let insurance = &s.government.insurance;
-    let delay = insurance.claim_delay_months;
-    let (streams, loss_monthly) = (rep.streams, rep.setup.operating_loss_monthly);
-    let sums = sum_over_firms_with_books(
-        &mut rep.firms,
-        &mut rep.month,
-        &mut rep.books,
-        |i, firm, fm, books, sums: &mut CollectionSums| {
-            if !firm.alive {
-                return;
-            }
-            let slot = firm.dues.take(t, books);
-            if firm.dues.book(books).is_some_and(PoolBook::is_empty) {
-                // Nothing left to collect: the book goes until new
-                // receivables need one.
-                firm.dues.close_book(books);
-            }
-            let settled = settle_pools(&slot, insurance.indemnity_share);
-            let recourse_owed: f64 = (0..POOLS)
-                .filter(|&k| recourse(s, k))
-                .map(|k| settled.shortfall[k])
-                .sum();
-            fm.pay_ratio = settled.pay_ratio;
-            firm.cash_kusd += slot.good - settled.from_buyers + slot.indemnity;
-            sums.buyer_payments += slot.good;
-            let insurer_paid = settled.from_insurer + slot.indemnity;
-            sums.indemnities += insurer_paid;
-            if settled.firm_indemnity > 0.0 {
-                // The insurer pays the firm after the claim delay.
-                if delay == 0 {
-                    firm.cash_kusd += settled.firm_indemnity;
-                    sums.indemnities += settled.firm_indemnity;
-                } else {
-                    *firm.dues.slot_mut(t + delay).indemnity += settled.firm_indemnity;
-                }
-            }
+    let phase = Collection::new(rep.scenario, rep.t, rep.streams, &rep.world, &rep.setup);
+    let sums = run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
+    sums.record(rep)
+}
 
-            if !firm.closing {
-                let sales = firm.expected_sales(w.domestic_demand, w.foreign_demand);
-                let z = firm.true_quality(&s.firms.credit_quality, w.domestic_demand, w.foreign_demand);
-                let p = (loss_monthly * exp(-loss.score_elasticity * z)).min(0.5);
-                let mut rng = streams.rng(t, i as u64, Purpose::OperatingLoss);
-                if rng.bernoulli(p) {
-                    let paid = firm.cash_kusd.min(loss.size_months * sales);
-                    firm.cash_kusd -= paid;
-                    sums.operating_losses += paid;
-                }
-            }
+/// Phase 7's collections and repayments for one firm (see `collect_and_repay`).
+pub struct Collection<'a> {
+    s: &'a Scenario,
+    t: u32,
+    streams: Streams,
+    world: &'a World,
+    setup: &'a Setup,
+}
 
-            let owed_now = fm.due_general + recourse_owed;
-            // A rounding error's worth of cash must not turn into a default.
-            if firm.cash_kusd >= owed_now - 1e-9 * (1.0 + owed_now) {
-                firm.cash_kusd = (firm.cash_kusd - owed_now).max(0.0);
-                // Without recourse, what the receivable did not pay is the bank's loss.
-                firm.debt_kusd -= fm.due_general + slot.pool_owed();
-                firm.debt_general_kusd -= fm.due_general;
-                firm.pledged_kusd -= fm.due_pledged;
-                clean(&mut firm.debt_kusd);
-                clean(&mut firm.debt_general_kusd);
-                clean(&mut firm.pledged_kusd);
-                fm.paid_due = true;
+impl<'a> Collection<'a> {
+    pub fn new(s: &'a Scenario, t: u32, streams: Streams, world: &'a World, setup: &'a Setup) -> Self {
+        Collection {
+            s,
+            t,
+            streams,
+            world,
+            setup,
+        }
+    }
+}
+
+impl FirmPhase for Collection<'_> {
+    type Sums = CollectionSums;
+
+    fn firm(
+        &self,
+        i: usize,
+        firm: &mut Firm,
+        fm: &mut FirmMonth,
+        books: &mut PoolBooks,
+        sums: &mut CollectionSums,
+    ) {
+        let s = self.s;
+        let t = self.t;
+        let w = self.world;
+        let loss = &s.firms.operating_loss;
+        let insurance = &s.government.insurance;
+        let delay = insurance.claim_delay_months;
+        let (streams, loss_monthly) = (self.streams, self.setup.operating_loss_monthly);
+
+        if !firm.alive {
+            return;
+        }
+        let slot = firm.dues.take(t, books);
+        if firm.dues.book(books).is_some_and(PoolBook::is_empty) {
+            // Nothing left to collect: the book goes until new
+            // receivables need one.
+            firm.dues.close_book(books);
+        }
+        let settled = settle_pools(&slot, insurance.indemnity_share);
+        let recourse_owed: f64 = (0..POOLS)
+            .filter(|&k| recourse(s, k))
+            .map(|k| settled.shortfall[k])
+            .sum();
+        fm.pay_ratio = settled.pay_ratio;
+        firm.cash_kusd += slot.good - settled.from_buyers + slot.indemnity;
+        sums.buyer_payments += slot.good;
+        let insurer_paid = settled.from_insurer + slot.indemnity;
+        sums.indemnities += insurer_paid;
+        if settled.firm_indemnity > 0.0 {
+            // The insurer pays the firm after the claim delay.
+            if delay == 0 {
+                firm.cash_kusd += settled.firm_indemnity;
+                sums.indemnities += settled.firm_indemnity;
             } else {
-                fm.defaulted = true;
-                sums.defaulters.push((i as u32, recourse_owed));
+                *firm.dues.slot_mut(t + delay).indemnity += settled.firm_indemnity;
             }
-        },
-    );
-    rep.ledger.buyer_payments += sums.buyer_payments;
-    rep.ledger.insurance_indemnities += sums.indemnities;
-    rep.accounts.insurance_claims += sums.indemnities;
-    rep.ledger.operating_losses += sums.operating_losses;
-    sums.defaulters
+        }
+
+        if !firm.closing {
+            let sales = firm.expected_sales(w.domestic_demand, w.foreign_demand);
+            let z = firm.true_quality(&s.firms.credit_quality, w.domestic_demand, w.foreign_demand);
+            let p = (loss_monthly * exp(-loss.score_elasticity * z)).min(0.5);
+            let mut rng = streams.rng(t, i as u64, Purpose::OperatingLoss);
+            if rng.bernoulli(p) {
+                let paid = firm.cash_kusd.min(loss.size_months * sales);
+                firm.cash_kusd -= paid;
+                sums.operating_losses += paid;
+            }
+        }
+
+        let owed_now = fm.due_general + recourse_owed;
+        // A rounding error's worth of cash must not turn into a default.
+        if firm.cash_kusd >= owed_now - 1e-9 * (1.0 + owed_now) {
+            firm.cash_kusd = (firm.cash_kusd - owed_now).max(0.0);
+            // Without recourse, what the receivable did not pay is the bank's loss.
+            firm.debt_kusd -= fm.due_general + slot.pool_owed();
+            firm.debt_general_kusd -= fm.due_general;
+            firm.pledged_kusd -= fm.due_pledged;
+            clean(&mut firm.debt_kusd);
+            clean(&mut firm.debt_general_kusd);
+            clean(&mut firm.pledged_kusd);
+            fm.paid_due = true;
+        } else {
+            fm.defaulted = true;
+            sums.defaulters.push((i as u32, recourse_owed));
+        }
+    }
+}
+
+impl CollectionSums {
+    /// Books what the month's collections add up to, and returns the firms that cannot pay (see `collect_and_repay`).
+    pub fn record(self, rep: &mut Replication) -> Vec<(u32, f64)> {
+        let sums = self;
+        rep.ledger.buyer_payments += sums.buyer_payments;
+        rep.ledger.insurance_indemnities += sums.indemnities;
+        rep.accounts.insurance_claims += sums.indemnities;
+        rep.ledger.operating_losses += sums.operating_losses;
+        sums.defaulters
+    }
 }
 
 /// What the month's collections add up to: buyers' payments, the
 /// insurer's indemnities (to banks and firms) and operating losses.
 #[derive(Default)]
-struct CollectionSums {
+pub struct CollectionSums {
     buyer_payments: f64,
     indemnities: f64,
     operating_losses: f64,
