@@ -221,3 +221,98 @@ fn advance_world(rep: &mut Replication) {
         rep.world.advance(rep.scenario, rep.t, &mut rng);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{self, Override};
+    use crate::sim::parallel::FIRM_CHUNK;
+
+    /// What a firm holds, apart from where its pool book is stored (the
+    /// book's slot may differ when books are opened and closed in a
+    /// different order; what is in it may not).
+    fn holdings(rep: &Replication) -> Vec<[u64; 8]> {
+        let t = rep.t;
+        rep.firms
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let books = &rep.books[i / FIRM_CHUNK];
+                let next = f.dues.slot(t + 1, books);
+                [
+                    f.cash_kusd,
+                    f.debt_kusd,
+                    f.capacity_kusd,
+                    f.belief,
+                    f.dues.receivables_total(),
+                    f.dues.reserve(t, 3, 0.5, books),
+                    next.pools.iter().map(|p| p.owed + p.face + p.good).sum(),
+                    f64::from(f.age_months) + f64::from(f.alive as u8),
+                ]
+                .map(f64::to_bits)
+            })
+            .collect()
+    }
+
+    /// `step` runs some phases together, block by block; it must do
+    /// exactly what the phases do one after the other, as `PHASES` lists
+    /// them: the same metrics, bit for bit, and the same firms, over
+    /// several chunks of firms, with every public programme on.
+    #[test]
+    fn a_month_is_its_phases_one_after_the_other() {
+        for name in ["baseline", "policy_package"] {
+            let firms = (2 * FIRM_CHUNK + 321).to_string();
+            let s = scenario::load(name, &[Override::new("simulation.firms", &firms)]).unwrap();
+            let mut together = Replication::new(&s, 1);
+            let mut apart = Replication::new(&s, 1);
+            for _ in 0..8 {
+                let expected = {
+                    for (_, phase) in PHASES {
+                        phase(&mut apart);
+                    }
+                    let values = metrics::measure(&apart);
+                    apart.t += 1;
+                    values
+                };
+                let got = step(&mut together);
+                assert_eq!(
+                    format!("{got:?}"),
+                    format!("{expected:?}"),
+                    "{name}, month {}",
+                    apart.t
+                );
+                assert!(
+                    holdings(&together) == holdings(&apart),
+                    "{name}, month {}",
+                    apart.t
+                );
+                assert_eq!(together.loans.len(), apart.loans.len());
+            }
+        }
+    }
+
+    /// The profile lists every phase once, in the order of `PHASES`, and
+    /// the times of the phases run together add up to their wall time.
+    #[test]
+    fn the_profile_lists_the_phases_in_order() {
+        let s = scenario::load("baseline", &[Override::new("simulation.firms", "3000")]).unwrap();
+        let mut rep = Replication::new(&s, 0);
+        let mut profile = Profile::default();
+        step_profiled(&mut rep, &mut profile, &Cancel::new()).unwrap();
+        let names: Vec<&str> = profile.phases.iter().map(|(n, _)| *n).collect();
+        let mut expected: Vec<&str> = PHASES.iter().map(|(n, _)| *n).collect();
+        expected.push("11 metrics");
+        assert_eq!(names, expected);
+        assert!(profile.phases.iter().all(|(_, d)| *d > Duration::ZERO));
+    }
+
+    #[test]
+    fn shared_out_splits_the_wall_time_by_thread_time() {
+        let ms = Duration::from_millis;
+        let shares = shared_out(ms(100), &[ms(30), ms(10), ms(0), ms(60)]);
+        assert_eq!(shares, [ms(30), ms(10), ms(0), ms(60)]);
+        let shares = shared_out(ms(50), &[ms(30), ms(10), ms(0), ms(60)]);
+        assert_eq!(shares[3], ms(30));
+        assert_eq!(shared_out(ms(50), &[ms(0); MAX_TOGETHER]), [ms(0); MAX_TOGETHER]);
+    }
+}

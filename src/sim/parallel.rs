@@ -311,6 +311,89 @@ mod tests {
         assert_eq!(firms[FIRM_CHUNK + 4].dues.book_index(), 2);
     }
 
+    /// Toy phases: each reads what the one before wrote to the firm, and
+    /// sums in an order its result shows (tiny values before a large one).
+    struct Earn;
+    struct Book;
+    struct Spend;
+
+    impl FirmPhase for Earn {
+        type Sums = Total;
+        fn firm(&self, i: usize, firm: &mut Firm, _: &mut FirmMonth, _: &mut PoolBooks, t: &mut Total) {
+            firm.cash_kusd += if i.is_multiple_of(97) {
+                1.0
+            } else {
+                f64::EPSILON / 2.0
+            };
+            t.0 += firm.cash_kusd;
+        }
+    }
+
+    impl FirmPhase for Book {
+        type Sums = Total;
+        fn firm(&self, i: usize, firm: &mut Firm, fm: &mut FirmMonth, books: &mut PoolBooks, t: &mut Total) {
+            if i.is_multiple_of(3) {
+                firm.dues.book_mut(books);
+            }
+            fm.need = 2.0 * firm.cash_kusd;
+            t.1.push(i);
+        }
+    }
+
+    impl FirmPhase for Spend {
+        type Sums = Total;
+        fn firm(&self, i: usize, firm: &mut Firm, fm: &mut FirmMonth, books: &mut PoolBooks, t: &mut Total) {
+            if i.is_multiple_of(6) {
+                firm.dues.close_book(books);
+            }
+            firm.cash_kusd -= fm.need / 3.0;
+            t.0 += fm.need;
+        }
+    }
+
+    /// Phases run together block by block do what they do one after the
+    /// other, bit for bit, whatever the number of threads.
+    #[test]
+    fn phases_run_together_as_one_after_the_other() {
+        let n = 3 * FIRM_CHUNK + 2 * BLOCK + 7;
+        let fresh = || {
+            (
+                vec![Firm::default(); n],
+                vec![FirmMonth::default(); n],
+                vec![PoolBooks::default(); n.div_ceil(FIRM_CHUNK)],
+            )
+        };
+        let (mut firms, mut month, mut books) = fresh();
+        let earned = run_phase(&mut firms, &mut month, &mut books, &Earn);
+        let booked = run_phase(&mut firms, &mut month, &mut books, &Book);
+        let spent = run_phase(&mut firms, &mut month, &mut books, &Spend);
+        let open: Vec<usize> = books.iter().map(PoolBooks::open_count).collect();
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let (mut f, mut m, mut b) = fresh();
+            let ((e, k, s), time) =
+                pool.install(|| run_together(&mut f, &mut m, &mut b, (&Earn, &Book, &Spend)));
+            assert_eq!(e.0.to_bits(), earned.0.to_bits());
+            assert_eq!(k.1, booked.1);
+            assert_eq!(s.0.to_bits(), spent.0.to_bits());
+            assert!(
+                f.iter()
+                    .zip(&firms)
+                    .all(|(a, b)| a.cash_kusd.to_bits() == b.cash_kusd.to_bits())
+            );
+            assert!(
+                m.iter()
+                    .zip(&month)
+                    .all(|(a, b)| a.need.to_bits() == b.need.to_bits())
+            );
+            assert_eq!(b.iter().map(PoolBooks::open_count).collect::<Vec<_>>(), open);
+            assert_eq!(time[3], Duration::ZERO);
+        }
+    }
+
     #[derive(Default)]
     struct Total(f64, Vec<usize>);
 
