@@ -17,9 +17,9 @@ use std::marker::PhantomData;
 use rayon::prelude::*;
 
 use super::pages::prefetch;
-use super::parallel::{FIRM_CHUNK, FirmPhase, Sums, run_phase};
+use super::parallel::{FIRM_CHUNK, FirmPhase, Slot, Sums, run_alone};
 use super::rng::{Purpose, Streams, pair};
-use super::state::{FirmMonth, MAX_SEARCH, Replication};
+use super::state::{FirmMonth, MAX_SEARCH, Replication, Shared};
 
 /// Why a bank turned a request down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,13 +297,7 @@ pub fn risk_weight(s: &Scenario, product: ProductKind, sme: bool, support: &Supp
 /// Last, each firm learns from its outcome (`Learning`).
 pub fn banks_screen_and_lend(rep: &mut Replication) {
     banks_lend(rep);
-    let sums = run_phase(
-        &mut rep.firms,
-        &mut rep.month,
-        &mut rep.books,
-        &Learning::new(rep.scenario),
-    );
-    sums.record(rep);
+    run_alone(rep, Learning).record(rep);
 }
 
 /// Phase 5 but the firms' learning: the banks' rounds, then the Exim
@@ -354,21 +348,14 @@ pub fn banks_lend(rep: &mut Replication) {
 /// in approval moves towards 1 if approved, 0 if rejected, and back
 /// towards its initial value if it did not apply), and its financing gap
 /// is counted.
-pub struct Learning<'a> {
-    s: &'a Scenario,
-}
-
-impl<'a> Learning<'a> {
-    pub fn new(s: &'a Scenario) -> Self {
-        Learning { s }
-    }
-}
+pub struct Learning<'a>(pub Shared<'a>);
 
 impl FirmPhase for Learning<'_> {
     type Sums = Outcomes;
 
-    fn firm(&self, _: usize, firm: &mut Firm, fm: &mut FirmMonth, _: &mut PoolBooks, sums: &mut Outcomes) {
-        let belief = &self.s.firms.belief;
+    fn firm(&self, slot: Slot, sums: &mut Outcomes) {
+        let Slot { firm, fm, .. } = slot;
+        let belief = &self.0.s.firms.belief;
         if !firm.alive {
             return;
         }

@@ -1,13 +1,11 @@
 //! Phases 3 and 4 — financing need and the decision to apply.
 
-use crate::model::firm::PoolBooks;
-use crate::model::{Firm, PaymentTerm};
-use crate::scenario::Scenario;
+use crate::model::PaymentTerm;
 
 use super::credit_market::Rejection;
-use super::parallel::{FirmPhase, Sums, run_phase};
-use super::rng::{Purpose, Streams};
-use super::state::{FirmMonth, Replication};
+use super::parallel::{FirmPhase, Slot, Sums, run_alone};
+use super::rng::Purpose;
+use super::state::{Replication, Shared};
 
 /// Phase 3: each firm works out how much finance it needs this month.
 ///
@@ -21,27 +19,18 @@ use super::state::{FirmMonth, Replication};
 /// receivables due by then (net of LC proceeds assigned to banks; a prudent
 /// firm does not count on all of them).
 pub fn firms_assess_need(rep: &mut Replication) {
-    let phase = Need::new(rep.scenario, rep.t);
-    run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
+    run_alone(rep, Need);
 }
 
 /// Phase 3's work on one firm (see `firms_assess_need`).
-pub struct Need<'a> {
-    s: &'a Scenario,
-    t: u32,
-}
-
-impl<'a> Need<'a> {
-    pub fn new(s: &'a Scenario, t: u32) -> Self {
-        Need { s, t }
-    }
-}
+pub struct Need<'a>(pub Shared<'a>);
 
 impl FirmPhase for Need<'_> {
     type Sums = ();
 
-    fn firm(&self, _: usize, firm: &mut Firm, fm: &mut FirmMonth, books: &mut PoolBooks, _: &mut ()) {
-        let (s, t) = (self.s, self.t);
+    fn firm(&self, slot: Slot, _: &mut ()) {
+        let Slot { firm, fm, books, .. } = slot;
+        let Shared { s, t, .. } = self.0;
         let buffer = s.firms.need_buffer_share;
         let entry_cost_months = s.firms.export.entry_cost_months;
         let prudence = s.firms.receipts_prudence;
@@ -75,36 +64,18 @@ impl FirmPhase for Need<'_> {
 /// refinancing whatever it expects. The belief is learned from the firm's
 /// own outcomes in phase 5.
 pub fn firms_decide_to_apply(rep: &mut Replication) {
-    let phase = Applications::new(rep.scenario, rep.t, rep.streams);
-    let sums = run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
-    sums.record(rep);
+    run_alone(rep, Applications).record(rep);
 }
 
 /// Phase 4's work on one firm (see `firms_decide_to_apply`).
-pub struct Applications<'a> {
-    s: &'a Scenario,
-    t: u32,
-    streams: Streams,
-}
-
-impl<'a> Applications<'a> {
-    pub fn new(s: &'a Scenario, t: u32, streams: Streams) -> Self {
-        Applications { s, t, streams }
-    }
-}
+pub struct Applications<'a>(pub Shared<'a>);
 
 impl FirmPhase for Applications<'_> {
     type Sums = NeedSums;
 
-    fn firm(
-        &self,
-        i: usize,
-        firm: &mut Firm,
-        fm: &mut FirmMonth,
-        books: &mut PoolBooks,
-        sums: &mut NeedSums,
-    ) {
-        let (s, t, streams) = (self.s, self.t, self.streams);
+    fn firm(&self, slot: Slot, sums: &mut NeedSums) {
+        let Slot { i, firm, fm, books } = slot;
+        let Shared { s, t, streams, .. } = self.0;
         let threshold = s.firms.belief.discouragement_threshold;
         let min_loan = s.banks.min_loan_kusd;
         let prudence = s.firms.receipts_prudence;

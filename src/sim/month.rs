@@ -6,13 +6,11 @@ use crate::cancel::Cancel;
 use crate::metrics::{self, Tally, Value};
 
 use super::ledger::Ledger;
-use crate::model::Firm;
-use crate::model::firm::PoolBooks;
 
-use super::parallel::{FirmPhase, MAX_TOGETHER, Sums, run_phase, run_together};
+use super::parallel::{FirmPhase, MAX_TOGETHER, Slot, Sums, run_alone, run_together};
 use super::profile::Profile;
 use super::rng::Purpose;
-use super::state::{FirmMonth, Replication};
+use super::state::{FirmMonth, Replication, Shared};
 use super::{banks, credit_market, dynamics, financing, government, orders, production, settlement};
 
 /// One phase: a function over the replication's state.
@@ -99,15 +97,14 @@ fn open_and_plan(rep: &mut Replication, profile: &mut Profile) {
     let world = started.elapsed();
 
     let started = Instant::now();
-    let (s, t, streams) = (rep.scenario, rep.t, rep.streams);
+    let (shared, firms, month, books) = rep.split();
     let phases = (
-        &OpenFirm { t },
-        &orders::Orders::new(s, &rep.world, rep.initial_fx, &rep.setup, t, streams),
-        &financing::Need::new(s, t),
-        &financing::Applications::new(s, t, streams),
+        &OpenFirm(shared),
+        &orders::Orders(shared),
+        &financing::Need(shared),
+        &financing::Applications(shared),
     );
-    let ((borrowers, order_sums, (), need_sums), spent) =
-        run_together(&mut rep.firms, &mut rep.month, &mut rep.books, phases);
+    let ((borrowers, order_sums, (), need_sums), spent) = run_together(firms, month, books, phases);
     rep.tally.borrowers = borrowers.0;
     order_sums.record(rep);
     need_sums.record(rep);
@@ -130,14 +127,13 @@ fn lend_produce_and_collect(rep: &mut Replication, profile: &mut Profile) {
     let lent = started.elapsed();
 
     let started = Instant::now();
-    let (s, t, streams) = (rep.scenario, rep.t, rep.streams);
+    let (shared, firms, month, books) = rep.split();
     let phases = (
-        &credit_market::Learning::new(s),
-        &production::Production::new(s, t, streams, &rep.world, &rep.setup),
-        &settlement::Collection::new(s, t, streams, &rep.world, &rep.setup),
+        &credit_market::Learning(shared),
+        &production::Production(shared),
+        &settlement::Collection(shared),
     );
-    let ((outcomes, produced, collected), spent) =
-        run_together(&mut rep.firms, &mut rep.month, &mut rep.books, phases);
+    let ((outcomes, produced, collected), spent) = run_together(firms, month, books, phases);
     outcomes.record(rep);
     produced.record(rep);
     let defaulters = collected.record(rep);
@@ -165,12 +161,7 @@ fn shared_out(wall: Duration, spent: &[Duration; MAX_TOGETHER]) -> [Duration; MA
 /// loans due per firm, borrowers, and outstanding principal per product.
 fn open_month(rep: &mut Replication) {
     open_books(rep);
-    let borrowers = run_phase(
-        &mut rep.firms,
-        &mut rep.month,
-        &mut rep.books,
-        &OpenFirm { t: rep.t },
-    );
+    let borrowers = run_alone(rep, OpenFirm);
     rep.tally.borrowers = borrowers.0;
 }
 
@@ -187,17 +178,17 @@ fn open_books(rep: &mut Replication) {
 
 /// The opening's part for one firm: its month's scratch cleared, what
 /// falls due noted, and whether it borrows counted.
-struct OpenFirm {
-    t: u32,
-}
+struct OpenFirm<'a>(Shared<'a>);
 
-impl FirmPhase for OpenFirm {
+impl FirmPhase for OpenFirm<'_> {
     type Sums = Count;
 
-    fn firm(&self, _: usize, firm: &mut Firm, fm: &mut FirmMonth, _: &mut PoolBooks, borrowers: &mut Count) {
+    fn firm(&self, slot: Slot, borrowers: &mut Count) {
+        let Slot { firm, fm, .. } = slot;
+        let t = self.0.t;
         *fm = FirmMonth::default();
-        fm.due_general = firm.dues.loan_owed(self.t);
-        fm.due_pledged = firm.dues.loan_pledged(self.t);
+        fm.due_general = firm.dues.loan_owed(t);
+        fm.due_pledged = firm.dues.loan_pledged(t);
         fm.borrower = firm.alive && firm.debt_kusd > 0.0;
         borrowers.0 += fm.borrower as u32;
     }

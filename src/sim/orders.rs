@@ -1,12 +1,10 @@
 //! Phase 2 — orders.
 
-use crate::model::firm::PoolBooks;
-use crate::model::{Firm, PaymentTerm, World};
-use crate::scenario::Scenario;
+use crate::model::PaymentTerm;
 
-use super::parallel::{FirmPhase, Sums, run_phase};
-use super::rng::{Draw, Purpose, Streams};
-use super::state::{FirmMonth, Replication, Setup};
+use super::parallel::{FirmPhase, Slot, Sums, run_alone};
+use super::rng::{Draw, Purpose};
+use super::state::{Replication, Shared};
 
 /// Every active firm receives domestic sales and, if it exports, export
 /// orders.
@@ -25,60 +23,26 @@ use super::state::{FirmMonth, Replication, Setup};
 /// refuses as under a documentary collection. Export costs rise with CNY
 /// appreciation: `(1−margin)·(fx₀/fx)^ε`.
 pub fn firms_receive_orders(rep: &mut Replication) {
-    let phase = Orders::new(
-        rep.scenario,
-        &rep.world,
-        rep.initial_fx,
-        &rep.setup,
-        rep.t,
-        rep.streams,
-    );
-    let sums = run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
-    sums.record(rep);
+    run_alone(rep, Orders).record(rep);
 }
 
 /// Phase 2's work on one firm (see `firms_receive_orders`).
-pub struct Orders<'a> {
-    s: &'a Scenario,
-    w: &'a World,
-    fx_factor: f64,
-    term_cdf: &'a [[f64; 4]; 4],
-    t: u32,
-    streams: Streams,
-}
-
-impl<'a> Orders<'a> {
-    pub fn new(
-        s: &'a Scenario,
-        w: &'a World,
-        initial_fx: f64,
-        setup: &'a Setup,
-        t: u32,
-        streams: Streams,
-    ) -> Self {
-        Orders {
-            s,
-            w,
-            fx_factor: w.export_cost_factor(initial_fx, s.world.export_cost_fx_elasticity),
-            term_cdf: &setup.term_cdf,
-            t,
-            streams,
-        }
-    }
-}
+pub struct Orders<'a>(pub Shared<'a>);
 
 impl FirmPhase for Orders<'_> {
     type Sums = OrderSums;
 
-    fn firm(&self, i: usize, firm: &mut Firm, fm: &mut FirmMonth, _: &mut PoolBooks, sums: &mut OrderSums) {
-        let Orders {
+    fn firm(&self, slot: Slot, sums: &mut OrderSums) {
+        let Slot { i, firm, fm, .. } = slot;
+        let Shared {
             s,
-            w,
-            fx_factor,
-            term_cdf,
+            setup,
+            world: w,
             t,
             streams,
-        } = *self;
+            export_cost_factor: fx_factor,
+        } = self.0;
+        let term_cdf = &setup.term_cdf;
         let terms = &s.world.payment_terms;
         let fixed_share = s.firms.fixed_cost_share;
         let dispersion = s.firms.orders.value_dispersion;

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::model::Firm;
 use crate::model::firm::PoolBooks;
 
-use super::state::FirmMonth;
+use super::state::{FirmMonth, Replication, Shared};
 
 /// Firms per parallel task: large enough that scheduling costs little,
 /// small enough that two threads share the work evenly.
@@ -97,19 +97,20 @@ where
 }
 
 /// A phase that touches one firm at a time (DESIGN.md §11): its work on
-/// firm `i` — the firm, its month and its chunk's pool books — adding
-/// what the phase sums into `sums`.
+/// one firm's `slot`, adding what the phase sums into `sums`.
 pub trait FirmPhase: Sync {
     type Sums: Sums;
 
-    fn firm(
-        &self,
-        i: usize,
-        firm: &mut Firm,
-        fm: &mut FirmMonth,
-        books: &mut PoolBooks,
-        sums: &mut Self::Sums,
-    );
+    fn firm(&self, slot: Slot, sums: &mut Self::Sums);
+}
+
+/// Firm `i`, its month, and the pool books of its chunk (where it opens,
+/// changes or closes only its own).
+pub struct Slot<'s> {
+    pub i: usize,
+    pub firm: &'s mut Firm,
+    pub fm: &'s mut FirmMonth,
+    pub books: &'s mut PoolBooks,
 }
 
 /// Runs one per-firm phase over every firm (as `sum_over_firms_with_books`).
@@ -120,8 +121,15 @@ pub fn run_phase<P: FirmPhase>(
     phase: &P,
 ) -> P::Sums {
     sum_over_firms_with_books(firms, month, books, |i, firm, fm, books, sums| {
-        phase.firm(i, firm, fm, books, sums)
+        phase.firm(Slot { i, firm, fm, books }, sums)
     })
+}
+
+/// Runs one per-firm phase over every firm of `rep`, the phase made by
+/// `phase` from the month's shared state.
+pub fn run_alone<'r, P: FirmPhase>(rep: &'r mut Replication, phase: impl FnOnce(Shared<'r>) -> P) -> P::Sums {
+    let (shared, firms, month, books) = rep.split();
+    run_phase(firms, month, books, &phase(shared))
 }
 
 /// Firms that consecutive phases work on together (`run_together`):
@@ -139,18 +147,9 @@ pub trait Together: Sync {
     /// How many phases.
     const LEN: usize;
 
-    /// Each phase in turn over one block of firms, the first being firm
-    /// `first`, adding the time spent in phase k to `spent[k]`.
-    #[allow(clippy::too_many_arguments)]
-    fn over_block(
-        &self,
-        first: usize,
-        firms: &mut [Firm],
-        month: &mut [FirmMonth],
-        books: &mut PoolBooks,
-        sums: &mut Self::Sums,
-        spent: &mut [Duration],
-    );
+    /// Each phase in turn over `block`, adding the time spent in phase k
+    /// to `spent[k]`.
+    fn over_block(&self, block: &mut Block, sums: &mut Self::Sums, spent: &mut [Duration]);
 
     /// Adds a later chunk's sums, phase by phase.
     fn add(total: &mut Self::Sums, later: Self::Sums);
@@ -162,16 +161,8 @@ macro_rules! together {
             type Sums = ($($phase::Sums,)+);
             const LEN: usize = [$($k),+].len();
 
-            fn over_block(
-                &self,
-                first: usize,
-                firms: &mut [Firm],
-                month: &mut [FirmMonth],
-                books: &mut PoolBooks,
-                sums: &mut Self::Sums,
-                spent: &mut [Duration],
-            ) {
-                $(over_block(self.$k, first, firms, month, books, &mut sums.$k, &mut spent[$k]);)+
+            fn over_block(&self, block: &mut Block, sums: &mut Self::Sums, spent: &mut [Duration]) {
+                $(over_block(self.$k, block, &mut sums.$k, &mut spent[$k]);)+
             }
 
             fn add(total: &mut Self::Sums, later: Self::Sums) {
@@ -213,9 +204,13 @@ pub fn run_together<T: Together>(
             let mut spent = [Duration::ZERO; MAX_TOGETHER];
             for start in (0..firms.len()).step_by(BLOCK) {
                 let end = (start + BLOCK).min(firms.len());
-                let first = chunk * FIRM_CHUNK + start;
-                let (firms, month) = (&mut firms[start..end], &mut month[start..end]);
-                phases.over_block(first, firms, month, books, &mut sums, &mut spent);
+                let mut block = Block {
+                    first: chunk * FIRM_CHUNK + start,
+                    firms: &mut firms[start..end],
+                    month: &mut month[start..end],
+                    books,
+                };
+                phases.over_block(&mut block, &mut sums, &mut spent);
             }
             (sums, spent)
         })
@@ -231,19 +226,29 @@ pub fn run_together<T: Together>(
     (total, spent)
 }
 
-/// One phase over one block of firms, the first being firm `first`.
-fn over_block<P: FirmPhase>(
-    phase: &P,
+/// A block of consecutive firms of one chunk, the first being firm
+/// `first`, with their months and the chunk's pool books.
+pub struct Block<'b> {
     first: usize,
-    firms: &mut [Firm],
-    month: &mut [FirmMonth],
-    books: &mut PoolBooks,
-    sums: &mut P::Sums,
-    spent: &mut Duration,
-) {
+    firms: &'b mut [Firm],
+    month: &'b mut [FirmMonth],
+    books: &'b mut PoolBooks,
+}
+
+/// One phase over one block of firms.
+fn over_block<P: FirmPhase>(phase: &P, block: &mut Block, sums: &mut P::Sums, spent: &mut Duration) {
     let started = Instant::now();
-    for (k, (firm, fm)) in firms.iter_mut().zip(month.iter_mut()).enumerate() {
-        phase.firm(first + k, firm, fm, books, sums);
+    for (k, (firm, fm)) in block.firms.iter_mut().zip(block.month.iter_mut()).enumerate() {
+        let books = &mut *block.books;
+        phase.firm(
+            Slot {
+                i: block.first + k,
+                firm,
+                fm,
+                books,
+            },
+            sums,
+        );
     }
     *spent += started.elapsed();
 }
@@ -319,7 +324,8 @@ mod tests {
 
     impl FirmPhase for Earn {
         type Sums = Total;
-        fn firm(&self, i: usize, firm: &mut Firm, _: &mut FirmMonth, _: &mut PoolBooks, t: &mut Total) {
+        fn firm(&self, slot: Slot, t: &mut Total) {
+            let Slot { i, firm, .. } = slot;
             firm.cash_kusd += if i.is_multiple_of(97) {
                 1.0
             } else {
@@ -331,7 +337,8 @@ mod tests {
 
     impl FirmPhase for Book {
         type Sums = Total;
-        fn firm(&self, i: usize, firm: &mut Firm, fm: &mut FirmMonth, books: &mut PoolBooks, t: &mut Total) {
+        fn firm(&self, slot: Slot, t: &mut Total) {
+            let Slot { i, firm, fm, books } = slot;
             if i.is_multiple_of(3) {
                 firm.dues.book_mut(books);
             }
@@ -342,7 +349,8 @@ mod tests {
 
     impl FirmPhase for Spend {
         type Sums = Total;
-        fn firm(&self, i: usize, firm: &mut Firm, fm: &mut FirmMonth, books: &mut PoolBooks, t: &mut Total) {
+        fn firm(&self, slot: Slot, t: &mut Total) {
+            let Slot { i, firm, fm, books } = slot;
             if i.is_multiple_of(6) {
                 firm.dues.close_book(books);
             }

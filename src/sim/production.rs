@@ -1,13 +1,11 @@
 //! Phase 6 — production and shipment.
 
-use crate::model::firm::PoolBooks;
 use crate::model::product::Backing;
-use crate::model::{Firm, PaymentTerm, ProductKind, World, government};
-use crate::scenario::Scenario;
+use crate::model::{PaymentTerm, ProductKind, government};
 
-use super::parallel::{FirmPhase, Sums, run_phase};
-use super::rng::{Purpose, Streams};
-use super::state::{FirmMonth, Replication, Setup};
+use super::parallel::{FirmPhase, Slot, Sums, run_alone};
+use super::rng::Purpose;
+use super::state::{Replication, Shared};
 
 const CIA: usize = PaymentTerm::CashInAdvance as usize;
 const LC: usize = PaymentTerm::LetterOfCredit as usize;
@@ -32,50 +30,30 @@ const OA: usize = PaymentTerm::OpenAccount as usize;
 /// than premium (`government::insurance::insures`), paying the premium
 /// from the cash left.
 pub fn firms_produce_and_ship(rep: &mut Replication) {
-    let phase = Production::new(rep.scenario, rep.t, rep.streams, &rep.world, &rep.setup);
-    let sums = run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
-    sums.record(rep)
+    run_alone(rep, Production).record(rep)
 }
 
 /// Phase 6's work on one firm (see `firms_produce_and_ship`).
-pub struct Production<'a> {
-    s: &'a Scenario,
-    t: u32,
-    streams: Streams,
-    world: &'a World,
-    setup: &'a Setup,
-}
+pub struct Production<'a>(pub Shared<'a>);
 
-impl<'a> Production<'a> {
-    pub fn new(s: &'a Scenario, t: u32, streams: Streams, world: &'a World, setup: &'a Setup) -> Self {
-        Production {
+impl FirmPhase for Production<'_> {
+    type Sums = ProductionSums;
+
+    fn firm(&self, slot: Slot, sums: &mut ProductionSums) {
+        let Slot { i, firm, fm, books } = slot;
+        let Shared {
             s,
             t,
             streams,
             world,
             setup,
-        }
-    }
-}
-
-impl FirmPhase for Production<'_> {
-    type Sums = ProductionSums;
-
-    fn firm(
-        &self,
-        i: usize,
-        firm: &mut Firm,
-        fm: &mut FirmMonth,
-        books: &mut PoolBooks,
-        sums: &mut ProductionSums,
-    ) {
-        let s = self.s;
-        let t = self.t;
+            ..
+        } = self.0;
         let entry_cost_months = s.firms.export.entry_cost_months;
         let prudence = s.firms.receipts_prudence;
         let horizon = s.firms.planning_horizon_months;
         let insurance = &s.government.insurance;
-        let (streams, world, bank_of) = (self.streams, self.world, &self.setup.bank_type);
+        let bank_of = &setup.bank_type;
 
         firm.insured = false;
         if !firm.alive || firm.closing {

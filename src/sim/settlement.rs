@@ -4,19 +4,18 @@
 use std::collections::VecDeque;
 
 use crate::math::exp;
-use crate::model::firm::{DueMonth, MAX_TENOR_MONTHS, MAX_TERM_MONTHS, PoolBook, PoolBooks};
+use crate::model::firm::{DueMonth, MAX_TENOR_MONTHS, MAX_TERM_MONTHS, PoolBook};
 use crate::model::government::insurance;
 use crate::model::loan::{EXIM, Loan};
 use crate::model::product::{Backing, POOLS};
-use crate::model::{Firm, World};
 use crate::scenario::Scenario;
 
 use rayon::prelude::*;
 
 use super::pages::prefetch;
-use super::parallel::{FIRM_CHUNK, FirmPhase, Sums, run_phase};
-use super::rng::{Draw, Purpose, Streams};
-use super::state::{FirmMonth, Recovery, Replication, Setup};
+use super::parallel::{FIRM_CHUNK, FirmPhase, Slot, Sums, run_alone};
+use super::rng::{Draw, Purpose};
+use super::state::{Recovery, Replication, Shared};
 
 /// Receivables and loans falling due are settled; firms that cannot pay
 /// default, and defaults spread along guarantee chains.
@@ -96,50 +95,30 @@ fn recourse(s: &Scenario, pool: usize) -> bool {
 /// with recourse on receivable-backed loans due now beyond their
 /// receivables.
 fn collect_and_repay(rep: &mut Replication) -> Vec<(u32, f64)> {
-    let phase = Collection::new(rep.scenario, rep.t, rep.streams, &rep.world, &rep.setup);
-    let sums = run_phase(&mut rep.firms, &mut rep.month, &mut rep.books, &phase);
-    sums.record(rep)
+    run_alone(rep, Collection).record(rep)
 }
 
-/// Phase 7's collections and repayments for one firm (see `collect_and_repay`).
-pub struct Collection<'a> {
-    s: &'a Scenario,
-    t: u32,
-    streams: Streams,
-    world: &'a World,
-    setup: &'a Setup,
-}
-
-impl<'a> Collection<'a> {
-    pub fn new(s: &'a Scenario, t: u32, streams: Streams, world: &'a World, setup: &'a Setup) -> Self {
-        Collection {
-            s,
-            t,
-            streams,
-            world,
-            setup,
-        }
-    }
-}
+/// Phase 7's collections and repayments for one firm (see
+/// `collect_and_repay`).
+pub struct Collection<'a>(pub Shared<'a>);
 
 impl FirmPhase for Collection<'_> {
     type Sums = CollectionSums;
 
-    fn firm(
-        &self,
-        i: usize,
-        firm: &mut Firm,
-        fm: &mut FirmMonth,
-        books: &mut PoolBooks,
-        sums: &mut CollectionSums,
-    ) {
-        let s = self.s;
-        let t = self.t;
-        let w = self.world;
+    fn firm(&self, slot: Slot, sums: &mut CollectionSums) {
+        let Slot { i, firm, fm, books } = slot;
+        let Shared {
+            s,
+            t,
+            world: w,
+            streams,
+            setup,
+            ..
+        } = self.0;
         let loss = &s.firms.operating_loss;
         let insurance = &s.government.insurance;
         let delay = insurance.claim_delay_months;
-        let (streams, loss_monthly) = (self.streams, self.setup.operating_loss_monthly);
+        let loss_monthly = setup.operating_loss_monthly;
 
         if !firm.alive {
             return;

@@ -256,6 +256,38 @@ impl Default for FirmMonth {
     }
 }
 
+/// What every firm's work in a per-firm phase may read besides the firm's
+/// own slot: the same for all firms this month.
+#[derive(Clone, Copy)]
+pub struct Shared<'a> {
+    pub s: &'a Scenario,
+    pub setup: &'a Setup,
+    pub world: &'a World,
+    pub t: u32,
+    pub streams: Streams,
+    /// How much exporters' costs have risen with CNY appreciation this
+    /// month (`World::export_cost_factor`).
+    pub export_cost_factor: f64,
+}
+
+impl<'a> Replication<'a> {
+    /// The month's shared state, and the firms' slots and pool books to
+    /// change, borrowed together (a per-firm phase needs both).
+    pub fn split(&mut self) -> (Shared<'_>, &mut [Firm], &mut [FirmMonth], &mut [PoolBooks]) {
+        let shared = Shared {
+            s: self.scenario,
+            setup: &self.setup,
+            world: &self.world,
+            t: self.t,
+            streams: self.streams,
+            export_cost_factor: self
+                .world
+                .export_cost_factor(self.initial_fx, self.scenario.world.export_cost_fx_elasticity),
+        };
+        (shared, &mut self.firms, &mut self.month, &mut self.books)
+    }
+}
+
 /// Most banks a firm visits in a month (larger `search_breadth` is capped).
 pub const MAX_SEARCH: usize = 8;
 
