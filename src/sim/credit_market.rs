@@ -300,7 +300,7 @@ pub fn banks_screen_and_lend(rep: &mut Replication) {
     run_alone(rep, Learning).record(rep);
 }
 
-/// Phase 5 but the firms' learning: the banks' rounds, then the Exim
+/// Phase 5 up to the firms' learning: the banks' rounds, then the Exim
 /// bank's direct lending.
 pub fn banks_lend(rep: &mut Replication) {
     let s = rep.scenario;
