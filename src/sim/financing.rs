@@ -123,15 +123,14 @@ impl FirmPhase for Applications<'_> {
 impl NeedSums {
     /// Tallies the month's needs, applications and discouraged firms.
     pub fn record(self, rep: &mut Replication) {
-        let sums = self;
         let tally = &mut rep.tally;
         for class in 0..4 {
-            tally.need_firms[class] += sums.need_firms[class];
-            tally.financing_need[class] += sums.financing_need[class];
-            tally.discouraged[class] += sums.discouraged[class];
-            tally.applications[class] += sums.applications[class];
+            tally.need_firms[class] += self.need_firms[class];
+            tally.financing_need[class] += self.financing_need[class];
+            tally.discouraged[class] += self.discouraged[class];
+            tally.applications[class] += self.applications[class];
         }
-        tally.sme_rejections[Rejection::Documentation.tally_index()] += sums.sme_documents_rejected;
+        tally.sme_rejections[Rejection::Documentation.tally_index()] += self.sme_documents_rejected;
     }
 }
 

@@ -196,18 +196,17 @@ impl FirmPhase for Production<'_> {
 impl ProductionSums {
     /// Books what the month's production adds up to.
     pub fn record(self, rep: &mut Replication) {
-        let sums = self;
         let (ledger, accounts, tally) = (&mut rep.ledger, &mut rep.accounts, &mut rep.tally);
-        ledger.production_costs += sums.production_costs;
-        ledger.fixed_costs += sums.fixed_costs;
-        ledger.export_entry_costs += sums.export_entry_costs;
-        ledger.insurance_premiums += sums.premiums_paid;
-        accounts.insurance_premiums += sums.premiums_full;
-        accounts.insurance_subsidies += sums.subsidies;
-        tally.insured_exports += sums.insured_exports;
-        tally.exports += sums.exports;
-        tally.exports_sme += sums.exports_sme;
-        tally.lost_export_orders += sums.lost_export_orders;
+        ledger.production_costs += self.production_costs;
+        ledger.fixed_costs += self.fixed_costs;
+        ledger.export_entry_costs += self.export_entry_costs;
+        ledger.insurance_premiums += self.premiums_paid;
+        accounts.insurance_premiums += self.premiums_full;
+        accounts.insurance_subsidies += self.subsidies;
+        tally.insured_exports += self.insured_exports;
+        tally.exports += self.exports;
+        tally.exports_sme += self.exports_sme;
+        tally.lost_export_orders += self.lost_export_orders;
     }
 }
 

@@ -183,12 +183,11 @@ impl FirmPhase for Collection<'_> {
 impl CollectionSums {
     /// Books what the month's collections add up to, and returns the firms that cannot pay (see `collect_and_repay`).
     pub fn record(self, rep: &mut Replication) -> Vec<(u32, f64)> {
-        let sums = self;
-        rep.ledger.buyer_payments += sums.buyer_payments;
-        rep.ledger.insurance_indemnities += sums.indemnities;
-        rep.accounts.insurance_claims += sums.indemnities;
-        rep.ledger.operating_losses += sums.operating_losses;
-        sums.defaulters
+        rep.ledger.buyer_payments += self.buyer_payments;
+        rep.ledger.insurance_indemnities += self.indemnities;
+        rep.accounts.insurance_claims += self.indemnities;
+        rep.ledger.operating_losses += self.operating_losses;
+        self.defaulters
     }
 }
 
