@@ -8,7 +8,7 @@
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::math::{exp, ln, powf};
+use crate::math::{below_scaled_exp, exp, ln, powf};
 
 pub type Rng = Xoshiro256PlusPlus;
 
@@ -139,6 +139,12 @@ pub trait Draw {
 
     fn bernoulli(&mut self, p: f64) -> bool {
         self.uniform() < p
+    }
+
+    /// `bernoulli((scale·exp(y)).min(cap))`: the same draw and the same
+    /// answer, mostly without computing `exp` (`math::below_scaled_exp`).
+    fn bernoulli_scaled_exp(&mut self, scale: f64, y: f64, cap: f64) -> bool {
+        below_scaled_exp(self.uniform(), scale, y, cap)
     }
 
     /// exp(σ ε − σ²/2): mean one.

@@ -3,7 +3,6 @@
 
 use std::collections::VecDeque;
 
-use crate::math::exp;
 use crate::model::firm::{DueMonth, MAX_TENOR_MONTHS, MAX_TERM_MONTHS, PoolBook};
 use crate::model::government::insurance;
 use crate::model::loan::{EXIM, Loan};
@@ -152,9 +151,9 @@ impl FirmPhase for Collection<'_> {
         if !firm.closing {
             let sales = firm.expected_sales(w.domestic_demand, w.foreign_demand);
             let z = firm.true_quality(&s.firms.credit_quality, w.domestic_demand, w.foreign_demand);
-            let p = (loss_monthly * exp(-loss.score_elasticity * z)).min(0.5);
             let mut rng = streams.rng(t, i as u64, Purpose::OperatingLoss);
-            if rng.bernoulli(p) {
+            // Probability `loss_monthly·exp(−elasticity·z)`, capped at ½.
+            if rng.bernoulli_scaled_exp(loss_monthly, -loss.score_elasticity * z, 0.5) {
                 let paid = firm.cash_kusd.min(loss.size_months * sales);
                 firm.cash_kusd -= paid;
                 sums.operating_losses += paid;
