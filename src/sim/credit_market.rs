@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use super::pages::prefetch;
 use super::parallel::{FIRM_CHUNK, FirmPhase, Slot, Sums, run_alone};
+use super::radix::sort_stable_by_key;
 use super::rng::{Purpose, Streams, pair};
 use super::state::{FirmMonth, MAX_SEARCH, Replication, Shared};
 
@@ -495,12 +496,14 @@ pub fn lasting_screening_error(streams: &Streams, firm: &Firm, bank: usize, i: u
 }
 
 /// A bank serves its queue in ascending order of this key: large firms
-/// first (if it favours them), then best score; ties by id. A score is in
-/// [0, 1], where the order of the bits is the order of the numbers, so the
-/// key is integers, cheap to compare.
-fn queue_order(a: &Screened) -> (bool, u64, u32) {
+/// first (if it favours them), then best score; ties keep the queue's
+/// order, which is by id (the sort is stable). A score is in [0, 1], where
+/// the order of the bits is the order of the numbers and the sign bit is
+/// 0, so the key is the priority bit above the complement of the score's
+/// other 63 bits.
+fn queue_key(a: &Screened) -> u64 {
     debug_assert!(a.score.is_sign_positive() && a.score <= 1.0);
-    (!a.first, !a.score.to_bits(), a.firm)
+    ((!a.first as u64) << 63) | (!a.score.to_bits() & (u64::MAX >> 1))
 }
 
 /// The bank at `desk` screens firm `i`: a noisy view of its
@@ -706,6 +709,8 @@ pub struct Desks {
 #[derive(Debug, Clone, Default)]
 struct DeskState {
     screened: Vec<Screened>,
+    /// The radix sort's buffer for `screened`.
+    sorting: Vec<Screened>,
     /// Score errors |s − s_true| of the SMEs screened, in queue (id) order.
     sme_screening_errors: Vec<f64>,
     log: Vec<Effect>,
@@ -840,7 +845,8 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
         }
         screened.push(applicant);
     }
-    screened.sort_unstable_by_key(queue_order);
+    debug_assert!(queue.is_sorted(), "a queue is in id order");
+    sort_stable_by_key(&mut screened, &mut desk.out.sorting, queue_key);
 
     for (
         k,
@@ -1531,8 +1537,10 @@ mod tests {
             }
         }
         queue.push(Screened { firm: 1, ..queue[4] });
+        // The queue comes in id order.
+        queue.sort_by_key(|a| a.firm);
         let mut by_key = queue.clone();
-        by_key.sort_unstable_by_key(queue_order);
+        sort_stable_by_key(&mut by_key, &mut Vec::new(), queue_key);
         queue.sort_by(|a, b| {
             b.first
                 .cmp(&a.first)

@@ -16,6 +16,7 @@ pub mod parallel;
 pub mod population;
 pub mod production;
 pub mod profile;
+pub mod radix;
 pub mod rng;
 pub mod settlement;
 pub mod state;
