@@ -481,11 +481,9 @@ struct Screened {
     /// Served before the others: a large firm at a bank that favours them.
     first: bool,
     sme: bool,
-    /// Observed score, true creditworthiness z, and the score's error
-    /// |s − s_true|.
+    /// Observed score and true creditworthiness z.
     score: f64,
     z: f64,
-    error: f64,
 }
 
 /// The part of bank `bank`'s misjudgement of firm `i` that lasts the
@@ -508,7 +506,9 @@ fn queue_key(a: &Screened) -> u64 {
 
 /// The bank at `desk` screens firm `i`: a noisy view of its
 /// creditworthiness z.
-fn screen(desk: &Desk, firm: &Firm, i: usize) -> Screened {
+/// Also returns the score's error |s − s_true|, which the bank tallies for
+/// SMEs.
+fn screen(desk: &Desk, firm: &Firm, i: usize) -> (Screened, f64) {
     let s = desk.s;
     let bank = desk.id;
     let bt = &s.banks.types[desk.bank.bank_type];
@@ -541,14 +541,14 @@ fn screen(desk: &Desk, firm: &Firm, i: usize) -> Screened {
     let fresh = desk.streams.normal(desk.t, key, Purpose::ScreeningMonthly);
     let error = persistence.sqrt() * lasting + (1.0 - persistence).sqrt() * fresh;
     let score = score_of(z + noise_sd * error);
-    Screened {
+    let screened = Screened {
         firm: i as u32,
         first: bt.large_firm_priority && !firm.is_sme(),
         sme: firm.is_sme(),
         score,
         z,
-        error: (score - score_of(z)).abs(),
-    }
+    };
+    (screened, (score - score_of(z)).abs())
 }
 
 /// Firm slots shared by the banks serving their queues at the same time.
@@ -709,8 +709,6 @@ pub struct Desks {
 #[derive(Debug, Clone, Default)]
 struct DeskState {
     screened: Vec<Screened>,
-    /// The radix sort's buffer for `screened`.
-    sorting: Vec<Screened>,
     /// Score errors |s − s_true| of the SMEs screened, in queue (id) order.
     sme_screening_errors: Vec<f64>,
     log: Vec<Effect>,
@@ -839,14 +837,17 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
         }
         // SAFETY: firm i is in this bank's queue.
         let (firm, _) = unsafe { desk.slots.read(i as usize) };
-        let applicant = screen(desk, firm, i as usize);
+        let (applicant, error) = screen(desk, firm, i as usize);
         if applicant.sme {
-            desk.out.sme_screening_errors.push(applicant.error);
+            desk.out.sme_screening_errors.push(error);
         }
         screened.push(applicant);
     }
     debug_assert!(queue.is_sorted(), "a queue is in id order");
-    sort_stable_by_key(&mut screened, &mut desk.out.sorting, queue_key);
+    // The sort's buffer is not kept with the desk: at most one per thread
+    // exists at a time, where a kept one per bank added 2.5 % to the peak
+    // memory at 1,000,000 firms.
+    sort_stable_by_key(&mut screened, &mut Vec::new(), queue_key);
 
     for (
         k,
@@ -1531,7 +1532,6 @@ mod tests {
                         sme: !first,
                         score,
                         z: 0.0,
-                        error: 0.0,
                     });
                 }
             }
