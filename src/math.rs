@@ -48,6 +48,10 @@ pub fn below_scaled_exp(u: f64, scale: f64, y: f64, cap: f64) -> bool {
         return false;
     }
     let estimate = scale * exp_estimate(y);
+    // Near the subnormal numbers rounding is no longer relative.
+    if estimate < 1e-290 {
+        return exact();
+    }
     if u >= estimate * (1.0 + MARGIN) {
         false
     } else if u < estimate * (1.0 - MARGIN) {
@@ -137,6 +141,10 @@ mod tests {
             (0.1, 1.0, f64::NAN, 0.5),
             (0.1, f64::INFINITY, 0.0, 0.5),
             (0.7, 1.0, 0.0, 0.5),
+            (0.0, 1e-10, -700.0, 0.5),
+            (0.0, 1e-300, -45.0, 0.5),
+            (1e-320, 1e-300, -40.0, 0.5),
+            (0.0, 1e-6, -3.0, 0.5),
         ] {
             assert_eq!(
                 below_scaled_exp(u, scale, y, cap),
