@@ -4,12 +4,11 @@
 //! million firms those sorts were 4 % of a run.
 
 /// Sorts `items` by `key`, keeping the order of items with equal keys.
-/// `scratch` is a buffer the caller keeps between calls; its contents on
-/// return are unspecified.
 ///
-/// Eight passes of one byte each; a pass is skipped where every key has
-/// the same byte there (the high bytes of scores mostly do).
-pub fn sort_stable_by_key<T: Copy>(items: &mut Vec<T>, scratch: &mut Vec<T>, key: impl Fn(&T) -> u64) {
+/// Eight passes of one byte each, between `items` and a copy; a pass is
+/// skipped where every key has the same byte there (the high bytes of
+/// scores mostly do).
+pub fn sort_stable_by_key<T: Copy>(items: &mut [T], key: impl Fn(&T) -> u64) {
     const BYTES: usize = 8;
     let n = items.len();
     if n < 2 {
@@ -23,9 +22,8 @@ pub fn sort_stable_by_key<T: Copy>(items: &mut Vec<T>, scratch: &mut Vec<T>, key
             count[(k >> (8 * byte)) as usize & 0xFF] += 1;
         }
     }
-    scratch.clear();
-    scratch.extend_from_slice(items);
-    let (mut from, mut to) = (&mut *items, &mut *scratch);
+    let mut scratch = items.to_vec();
+    let (mut from, mut to) = (&mut *items, &mut scratch[..]);
     let mut in_scratch = false;
     for (byte, count) in counts.iter().enumerate() {
         if count.iter().any(|&c| c as usize == n) {
@@ -46,7 +44,7 @@ pub fn sort_stable_by_key<T: Copy>(items: &mut Vec<T>, scratch: &mut Vec<T>, key
         in_scratch = !in_scratch;
     }
     if in_scratch {
-        items.copy_from_slice(scratch);
+        items.copy_from_slice(&scratch);
     }
 }
 
@@ -67,14 +65,13 @@ mod tests {
     #[test]
     fn sorts_as_the_standard_stable_sort_does() {
         let mut next = numbers(0x2545_F491_4F6C_DD1D);
-        let mut scratch = Vec::new();
         for n in [0, 1, 2, 3, 17, 256, 1_000, 20_000] {
             for spread in [u64::MAX, 0xFFFF, 3, 0] {
                 // (key, position): equal keys must keep their order.
                 let mut items: Vec<(u64, u32)> = (0..n).map(|k| (next() & spread, k)).collect();
                 let mut expected = items.clone();
                 expected.sort_by_key(|&(key, _)| key);
-                sort_stable_by_key(&mut items, &mut scratch, |&(key, _)| key);
+                sort_stable_by_key(&mut items, |&(key, _)| key);
                 assert_eq!(items, expected, "{n} items, keys masked by {spread:#x}");
             }
         }
@@ -83,7 +80,7 @@ mod tests {
     #[test]
     fn keys_differing_only_in_their_top_byte_are_sorted() {
         let mut items: Vec<u64> = vec![3 << 56, 1 << 56, 2 << 56, 1 << 56 | 1, 0];
-        sort_stable_by_key(&mut items, &mut Vec::new(), |&k| k);
+        sort_stable_by_key(&mut items, |&k| k);
         assert_eq!(items, [0, 1 << 56, 1 << 56 | 1, 2 << 56, 3 << 56]);
     }
 }
