@@ -57,6 +57,7 @@ pub fn step_profiled(
     profile: &mut Profile,
     cancel: &Cancel,
 ) -> Option<Vec<(&'static str, Value)>> {
+    rep.streams = rep.streams.for_month(rep.t);
     let together: [fn(&mut Replication, &mut Profile); 2] = [open_and_plan, lend_produce_and_collect];
     for run in together {
         if cancel.is_requested() {

@@ -50,23 +50,52 @@ pub fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The key of one replication's streams.
+/// The key of one replication's streams, with the first step of the
+/// current month's keys done once (see `for_month`).
 #[derive(Debug, Clone, Copy)]
 pub struct Streams {
     base: u64,
+    month: u32,
+    /// `month_part(base, month)`.
+    month_part: u64,
+}
+
+/// The first of a key's three mixing steps: the replication's key with the
+/// month.
+#[inline]
+fn month_part(base: u64, month: u32) -> u64 {
+    mix(base ^ (month as u64).wrapping_mul(0x8CB9_2BA7_2F3D_8DD7))
 }
 
 impl Streams {
     pub fn new(seed: u64, replication: u32) -> Self {
+        let base = mix(mix(seed) ^ (replication as u64).wrapping_mul(0xD1B5_4A32_D192_ED03));
         Streams {
-            base: mix(mix(seed) ^ (replication as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)),
+            base,
+            month: 0,
+            month_part: month_part(base, 0),
+        }
+    }
+
+    /// The same streams, with the first step of month `month`'s keys done
+    /// in advance: nearly every key of a month is for that month, and the
+    /// step is a third of the key's cost. Keys are the same either way.
+    pub fn for_month(self, month: u32) -> Self {
+        Streams {
+            month,
+            month_part: month_part(self.base, month),
+            ..self
         }
     }
 
     /// Stateless hash of (replication key, month, agent, purpose).
     #[inline]
     pub fn key(&self, month: u32, agent: u64, purpose: Purpose) -> u64 {
-        let h = mix(self.base ^ (month as u64).wrapping_mul(0x8CB9_2BA7_2F3D_8DD7));
+        let h = if month == self.month {
+            self.month_part
+        } else {
+            month_part(self.base, month)
+        };
         let h = mix(h ^ agent.wrapping_mul(0x9FB2_1C65_1E98_DF25));
         mix(h ^ (purpose as u64).wrapping_mul(0xA24B_AED4_963E_E407))
     }
@@ -209,6 +238,25 @@ mod tests {
         assert_ne!(k, s.key(4, 7, Purpose::Orders));
         assert_ne!(k, s.key(3, 8, Purpose::Orders));
         assert_ne!(k, s.key(3, 7, Purpose::Dynamics));
+    }
+
+    /// A month prepared in advance gives the same keys, for that month and
+    /// for any other.
+    #[test]
+    fn for_month_changes_no_key() {
+        let s = Streams::new(20081, 3);
+        for prepared in [0, 7, 9] {
+            let p = s.for_month(prepared);
+            for month in [0, 6, 7, 8, 9, 1000] {
+                for agent in [0, 11, u64::MAX] {
+                    assert_eq!(
+                        p.key(month, agent, Purpose::Orders),
+                        s.key(month, agent, Purpose::Orders)
+                    );
+                }
+            }
+        }
+        assert_eq!(s.for_month(7).key(7, 11, Purpose::Orders), 0x4437_4345_04c2_2527);
     }
 
     /// Pins the stream so that a dependency upgrade that changed it would be
