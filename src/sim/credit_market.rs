@@ -8,7 +8,7 @@ use crate::model::firm::{MAX_TERM_MONTHS, NEVER, NO_BOOK, Pool, PoolBook, PoolBo
 use crate::model::government::guarantee::GuaranteeFund;
 use crate::model::government::{eligible, guarantee};
 use crate::model::loan::EXIM;
-use crate::model::product::{Backing, PREFERENCE};
+use crate::model::product::{Backing, PREFERENCE, PRODUCT_COUNT};
 use crate::model::{Bank, Firm, Groups, Loan, PaymentTerm, ProductKind, World};
 use crate::scenario::{BankType, Scenario};
 
@@ -506,13 +506,12 @@ fn queue_key(a: &Screened) -> u64 {
 
 /// The bank at `desk` screens firm `i`: a noisy view of its
 /// creditworthiness z.
-/// Also returns the score's error |s − s_true|, which the bank tallies for
-/// SMEs.
-fn screen(desk: &Desk, firm: &Firm, i: usize) -> (Screened, f64) {
+/// Also returns, for an SME, the score's error |s − s_true|, which the
+/// bank tallies.
+fn screen(desk: &Desk, firm: &Firm, i: usize) -> (Screened, Option<f64>) {
     let s = desk.s;
     let bank = desk.id;
     let bt = &s.banks.types[desk.bank.bank_type];
-    let persistence = s.banks.screening_error_persistence;
     let z = firm.true_quality(
         &s.firms.credit_quality,
         desk.world.domestic_demand,
@@ -539,7 +538,8 @@ fn screen(desk: &Desk, firm: &Firm, i: usize) -> (Screened, f64) {
         lasting_screening_error(&desk.streams, firm, bank, i)
     };
     let fresh = desk.streams.normal(desk.t, key, Purpose::ScreeningMonthly);
-    let error = persistence.sqrt() * lasting + (1.0 - persistence).sqrt() * fresh;
+    let [lasting_weight, fresh_weight] = desk.error_weights;
+    let error = lasting_weight * lasting + fresh_weight * fresh;
     let score = score_of(z + noise_sd * error);
     let screened = Screened {
         firm: i as u32,
@@ -548,7 +548,7 @@ fn screen(desk: &Desk, firm: &Firm, i: usize) -> (Screened, f64) {
         score,
         z,
     };
-    (screened, (score - score_of(z)).abs())
+    (screened, screened.sme.then(|| (score - score_of(z)).abs()))
 }
 
 /// Firm slots shared by the banks serving their queues at the same time.
@@ -762,6 +762,9 @@ struct Desk<'a> {
     slots: &'a Slots<'a>,
     guarantee: Option<&'a mut GuaranteeFund>,
     bureau_precision_gain: f64,
+    /// How a screening error mixes the lasting and the month's part:
+    /// `[√ρ, √(1 − ρ)]` for persistence ρ.
+    error_weights: [f64; 2],
     out: &'a mut DeskState,
 }
 
@@ -778,6 +781,8 @@ fn serve_queues(rep: &mut Replication, market: &Conditions, queues: &[Vec<u32>],
         let slots = Slots::new(&mut rep.firms, &mut rep.month, &mut rep.books);
         let (world, groups, streams, t) = (&rep.world, &rep.groups, rep.streams, rep.t);
         let bureau_precision_gain = rep.setup.bureau_precision_gain;
+        let persistence = s.banks.screening_error_persistence;
+        let error_weights = [persistence.sqrt(), (1.0 - persistence).sqrt()];
         let serve = |id: usize,
                      bank: &'_ mut Bank,
                      guarantee: Option<&'_ mut GuaranteeFund>,
@@ -794,6 +799,7 @@ fn serve_queues(rep: &mut Replication, market: &Conditions, queues: &[Vec<u32>],
                 slots: &slots,
                 guarantee,
                 bureau_precision_gain,
+                error_weights,
                 out,
             };
             serve_queue(&mut desk, &queues[id]);
@@ -838,7 +844,7 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
         // SAFETY: firm i is in this bank's queue.
         let (firm, _) = unsafe { desk.slots.read(i as usize) };
         let (applicant, error) = screen(desk, firm, i as usize);
-        if applicant.sme {
+        if let Some(error) = error {
             desk.out.sme_screening_errors.push(error);
         }
         screened.push(applicant);
@@ -848,6 +854,14 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
     // one kept per bank added 2.5 % to the peak memory at 1,000,000 firms.
     sort_stable_by_key(&mut screened, queue_key);
 
+    // The bank's products, in the order firms ask for them.
+    let mut offered = [ProductKind::WorkingCapital; PRODUCT_COUNT];
+    let mut n_offered = 0;
+    for product in PREFERENCE.into_iter().filter(|p| bt.products.contains(p)) {
+        offered[n_offered] = product;
+        n_offered += 1;
+    }
+    let offered = &offered[..n_offered];
     for (
         k,
         &Screened {
@@ -863,10 +877,7 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
             unsafe { desk.slots.prefetch_book(next.firm as usize) };
         }
         let i = i as usize;
-        for product in PREFERENCE {
-            if !bt.products.contains(&product) {
-                continue;
-            }
+        for &product in offered {
             // SAFETY: firm i is in this bank's queue (as for every `read`
             // and `get` below).
             let (firm, fm) = unsafe { desk.slots.read(i) };
