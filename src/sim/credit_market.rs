@@ -1009,7 +1009,11 @@ struct Approval {
 /// Books an approval and the support it owes to public programmes.
 fn grant(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval, credited: Credited) {
     lend(desk, i, applicant, loan);
-    desk.out.log.push(Effect::Supported(credited));
+    // Without support there is nothing to add: the tally's sums start at
+    // +0 and only grow, so adding zeros would change no bit.
+    if credited != Credited::default() {
+        desk.out.log.push(Effect::Supported(credited));
+    }
 }
 
 /// Credit an approval owes to public support, by programme
