@@ -313,16 +313,10 @@ pub fn banks_lend(rep: &mut Replication) {
     };
     let min_loan = s.banks.min_loan_kusd.max(1e-9);
     // Firms still looking for finance, in id order: the list only shrinks
-    // from round to round.
-    let month = &rep.month;
-    let mut searching: Vec<u32> = (0..month.len() as u32)
-        .into_par_iter()
-        .with_min_len(FIRM_CHUNK)
-        .filter(|&i| {
-            let fm = &month[i as usize];
-            fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan
-        })
-        .collect();
+    // from round to round. The first round's visits, to the main banks,
+    // are noted in the same pass that finds the applicants.
+    let mut picks = visit_main_banks(rep, min_loan);
+    let mut searching: Vec<u32> = Vec::with_capacity(picks.len());
     let Desks {
         mut queues,
         mut desks,
@@ -331,7 +325,9 @@ pub fn banks_lend(rep: &mut Replication) {
     desks.resize_with(n_banks, DeskState::default);
     for round in 0..rounds {
         queues.iter_mut().for_each(Vec::clear);
-        let picks = visit_banks(rep, &searching, round, min_loan);
+        if round > 0 {
+            picks = visit_other_banks(rep, &searching, round, min_loan);
+        }
         searching.clear();
         for &(i, bank) in &picks {
             searching.push(i);
@@ -411,11 +407,43 @@ impl Sums for Outcomes {
     }
 }
 
-/// Round `round` of the search: each firm of `searching` (in id order)
-/// still short of `min_loan` picks the bank it visits — its main bank
-/// first, then one it has not visited, at random — and notes the visit.
-/// In parallel over chunks of firms; returns (firm, bank) in id order.
-fn visit_banks(rep: &mut Replication, searching: &[u32], round: usize, min_loan: f64) -> Vec<(u32, u16)> {
+/// The search's first round: each firm that applied, passed the
+/// documentation checks and still lacks at least `min_loan` visits its
+/// main bank, and notes the visit. In parallel over chunks of firms;
+/// returns (firm, bank) in id order.
+fn visit_main_banks(rep: &mut Replication, min_loan: f64) -> Vec<(u32, u16)> {
+    let picks: Vec<Vec<(u32, u16)>> = rep
+        .month
+        .par_chunks_mut(FIRM_CHUNK)
+        .zip(rep.firms.par_chunks(FIRM_CHUNK))
+        .enumerate()
+        .map(|(c, (month, firms))| {
+            let first = c * FIRM_CHUNK;
+            let mut picks = Vec::new();
+            for (k, (fm, firm)) in month.iter_mut().zip(firms).enumerate() {
+                if fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan {
+                    fm.visited[0] = firm.main_bank;
+                    fm.visits = 1;
+                    picks.push(((first + k) as u32, firm.main_bank));
+                }
+            }
+            picks
+        })
+        .collect();
+    picks.concat()
+}
+
+/// Round `round` ≥ 1 of the search: each firm of `searching` (in id
+/// order) still short of `min_loan` visits a bank it has not visited, at
+/// random, and notes the visit. In parallel over chunks of firms; returns
+/// (firm, bank) in id order.
+fn visit_other_banks(
+    rep: &mut Replication,
+    searching: &[u32],
+    round: usize,
+    min_loan: f64,
+) -> Vec<(u32, u16)> {
+    debug_assert!(round > 0, "the first round is `visit_main_banks`");
     let n_banks = rep.banks.len();
     let (streams, t) = (rep.streams, rep.t);
     // Where each chunk of firms starts in the (sorted) list.
@@ -426,9 +454,8 @@ fn visit_banks(rep: &mut Replication, searching: &[u32], round: usize, min_loan:
     let picks: Vec<Vec<(u32, u16)>> = rep
         .month
         .par_chunks_mut(FIRM_CHUNK)
-        .zip(rep.firms.par_chunks(FIRM_CHUNK))
         .enumerate()
-        .map(|(c, (month, firms))| {
+        .map(|(c, month)| {
             let first = c * FIRM_CHUNK;
             let mut picks = Vec::with_capacity(bounds[c + 1] - bounds[c]);
             for &i in &searching[bounds[c]..bounds[c + 1]] {
@@ -436,12 +463,8 @@ fn visit_banks(rep: &mut Replication, searching: &[u32], round: usize, min_loan:
                 if fm.unfinanced < min_loan {
                     continue;
                 }
-                let bank = if round == 0 {
-                    firms[i as usize - first].main_bank as usize
-                } else {
-                    let u = streams.uniform(t, pair(round, i as usize), Purpose::BankSearch);
-                    other_bank(fm, n_banks, u)
-                };
+                let u = streams.uniform(t, pair(round, i as usize), Purpose::BankSearch);
+                let bank = other_bank(fm, n_banks, u);
                 fm.visited[fm.visits as usize] = bank as u16;
                 fm.visits += 1;
                 picks.push((i, bank as u16));
