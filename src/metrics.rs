@@ -10,6 +10,7 @@
 use crate::model::PaymentTerm;
 use crate::model::government::AGENTS;
 use crate::model::product::{PRODUCT_COUNT, ProductKind};
+use crate::sim::credit_market::REJECTION_REASONS;
 use crate::sim::parallel::{Sums, sum_over_firms_read};
 use crate::sim::state::Replication;
 
@@ -28,7 +29,7 @@ pub struct Tally {
     pub applicants_gap: f64,
     /// SME rejections by reason (threshold, exposure, price, capital, one
     /// per bank and product asked; documentation, one per firm and month).
-    pub sme_rejections: [u32; 5],
+    pub sme_rejections: [u32; REJECTION_REASONS],
     pub credit_new: [f64; PRODUCT_COUNT],
     /// New credit and rate × amount, SMEs then large firms.
     pub credit_new_by_sme: [f64; 2],

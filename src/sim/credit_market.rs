@@ -41,6 +41,9 @@ pub enum Rejection {
     Documentation,
 }
 
+/// The reasons `Rejection::tally_index` tells apart.
+pub const REJECTION_REASONS: usize = 5;
+
 impl Rejection {
     /// Column of `rejection_share_<reason>_sme`: threshold (all hard
     /// thresholds), exposure, price, capital, documentation.
@@ -700,22 +703,16 @@ impl<'a> Slots<'a> {
     }
 }
 
-/// What a bank's decisions add to the month's tally and ledger, in the
-/// order it made them; applied after the round in bank order, so that
-/// every sum is the same whether banks serve in parallel or one by one.
-#[derive(Debug, Clone)]
-enum Effect {
-    Lent {
-        product: ProductKind,
-        sme: bool,
-        amount: f64,
-        rate: f64,
-        handling: f64,
-        guarantee_fee: Option<f64>,
-    },
-    Supported(Credited),
-    /// An SME rejection, by `Rejection::tally_index`.
-    Rejected(usize),
+/// A loan a bank granted, as the month's tally and ledger count it.
+#[derive(Debug, Clone, Copy)]
+struct Lent {
+    amount: f64,
+    rate: f64,
+    /// The guarantee fee, if `guaranteed`.
+    guarantee_fee: f64,
+    guaranteed: bool,
+    product: ProductKind,
+    sme: bool,
 }
 
 /// The banks' queues and desks, kept from month to month so that their
@@ -727,44 +724,51 @@ pub struct Desks {
     desks: Vec<DeskState>,
 }
 
-/// A bank's round: its queue as screened, and the effects and new loans
-/// of its decisions (buffers kept from round to round).
+/// A bank's round: its queue as screened, and what its decisions add to
+/// the month's tally and ledger, with its new loans (buffers kept from
+/// round to round).
+///
+/// The sums are applied after the round in bank order, each list in the
+/// order the bank made its decisions, so that every sum is the same
+/// whether banks serve in parallel or one by one. The lists feed
+/// separate sums, so their order relative to each other does not
+/// matter; counts need no order at all.
 #[derive(Debug, Clone, Default)]
 struct DeskState {
     screened: Vec<Screened>,
     /// Score errors |s − s_true| of the SMEs screened, in queue (id) order.
     sme_screening_errors: Vec<f64>,
-    log: Vec<Effect>,
+    lent: Vec<Lent>,
+    /// Credit owed to public support, for the loans that had some.
+    supported: Vec<Credited>,
+    /// SME rejections, by `Rejection::tally_index`.
+    sme_rejections: [u32; REJECTION_REASONS],
     loans: Vec<Loan>,
 }
 
 impl DeskState {
-    fn apply(&mut self, rep: &mut Replication) {
+    /// Adds the round's decisions to the month's tally and ledger, at
+    /// `handling` kUSD of handling cost per loan (the bank's type's).
+    fn apply(&mut self, rep: &mut Replication, handling: f64) {
         for error in self.sme_screening_errors.drain(..) {
             rep.tally.sme_screened += 1;
             rep.tally.sme_screening_error += error;
         }
-        for effect in self.log.drain(..) {
-            match effect {
-                Effect::Lent {
-                    product,
-                    sme,
-                    amount,
-                    rate,
-                    handling,
-                    guarantee_fee,
-                } => {
-                    rep.ledger.deposits_raised += amount;
-                    rep.ledger.handling_costs += handling;
-                    if let Some(fee) = guarantee_fee {
-                        rep.ledger.guarantee_fees += fee;
-                        rep.accounts.guarantee_fees += fee;
-                    }
-                    tally_credit(&mut rep.tally, product, sme, amount, rate);
-                }
-                Effect::Supported(credited) => record_support(&mut rep.tally, &credited),
-                Effect::Rejected(k) => rep.tally.sme_rejections[k] += 1,
+        for lent in self.lent.drain(..) {
+            rep.ledger.deposits_raised += lent.amount;
+            rep.ledger.handling_costs += handling;
+            if lent.guaranteed {
+                rep.ledger.guarantee_fees += lent.guarantee_fee;
+                rep.accounts.guarantee_fees += lent.guarantee_fee;
             }
+            tally_credit(&mut rep.tally, lent.product, lent.sme, lent.amount, lent.rate);
+        }
+        for credited in self.supported.drain(..) {
+            record_support(&mut rep.tally, &credited);
+        }
+        let rejections = std::mem::take(&mut self.sme_rejections);
+        for (total, n) in rep.tally.sme_rejections.iter_mut().zip(rejections) {
+            *total += n;
         }
         rep.loans.append(&mut self.loans);
     }
@@ -840,8 +844,9 @@ fn serve_queues(rep: &mut Replication, market: &Conditions, queues: &[Vec<u32>],
             }
         }
     }
-    for desk in desks.iter_mut() {
-        desk.apply(rep);
+    for (id, desk) in desks.iter_mut().enumerate() {
+        let handling = s.banks.types[rep.banks[id].bank_type].handling_cost_kusd;
+        desk.apply(rep, handling);
     }
 }
 
@@ -947,7 +952,7 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
                     }
                     Err(reason) => {
                         if applicant.sme {
-                            desk.out.log.push(Effect::Rejected(reason.tally_index()));
+                            desk.out.sme_rejections[reason.tally_index()] += 1;
                         }
                         let owed_per_kusd = 1.0 + rate_cap(s, bt) * market.policy_rate * tenor as f64 / 12.0;
                         let Some(amount) =
@@ -1035,7 +1040,7 @@ fn grant(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval, cred
     // Without support there is nothing to add: the tally's sums start at
     // +0 and only grow, so adding zeros would change no bit.
     if credited != Credited::default() {
-        desk.out.log.push(Effect::Supported(credited));
+        desk.out.supported.push(credited);
     }
 }
 
@@ -1262,13 +1267,13 @@ fn lend(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval) {
     } else {
         0.0
     };
-    desk.out.log.push(Effect::Lent {
-        product,
-        sme: applicant.sme,
+    desk.out.lent.push(Lent {
         amount,
         rate: offer.rate_annual,
-        handling,
-        guarantee_fee: (support.guarantee > 0.0).then_some(fee),
+        guarantee_fee: fee,
+        guaranteed: support.guarantee > 0.0,
+        product,
+        sme: applicant.sme,
     });
     // SAFETY: firm i is in this bank's queue, and no other reference to
     // its slot is alive.
