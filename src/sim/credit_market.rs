@@ -708,9 +708,9 @@ impl<'a> Slots<'a> {
 struct Lent {
     amount: f64,
     rate: f64,
-    /// The guarantee fee, if `guaranteed`.
+    /// The guarantee fee, 0 without a guarantee (the fees' sums start at
+    /// +0 and only grow, so adding it changes no bit then).
     guarantee_fee: f64,
-    guaranteed: bool,
     product: ProductKind,
     sme: bool,
 }
@@ -757,10 +757,8 @@ impl DeskState {
         for lent in self.lent.drain(..) {
             rep.ledger.deposits_raised += lent.amount;
             rep.ledger.handling_costs += handling;
-            if lent.guaranteed {
-                rep.ledger.guarantee_fees += lent.guarantee_fee;
-                rep.accounts.guarantee_fees += lent.guarantee_fee;
-            }
+            rep.ledger.guarantee_fees += lent.guarantee_fee;
+            rep.accounts.guarantee_fees += lent.guarantee_fee;
             tally_credit(&mut rep.tally, lent.product, lent.sme, lent.amount, lent.rate);
         }
         for credited in self.supported.drain(..) {
@@ -776,7 +774,7 @@ impl DeskState {
 
 /// One bank at its desk for a round: its own books, the firms' slots, the
 /// guarantee fund when guarantees are on (banks then serve one at a time),
-/// and the effects it records.
+/// and what its decisions add to the month's sums.
 struct Desk<'a> {
     s: &'a Scenario,
     world: &'a World,
@@ -1271,7 +1269,6 @@ fn lend(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval) {
         amount,
         rate: offer.rate_annual,
         guarantee_fee: fee,
-        guaranteed: support.guarantee > 0.0,
         product,
         sme: applicant.sme,
     });
