@@ -57,8 +57,9 @@ impl DueMonth {
     }
 }
 
-/// Months a receivable pool is kept: receivables fall due at most
-/// `MAX_TERM_MONTHS` ahead, so pools need a shorter ring than loans.
+/// Months receivables are kept, in pools and outside them: they fall due
+/// at most `MAX_TERM_MONTHS` ahead, so they need a shorter ring than
+/// loans.
 pub const POOL_SLOTS: usize = MAX_TERM_MONTHS as usize + 1;
 
 /// No pool book.
@@ -191,9 +192,11 @@ impl PoolBooks {
     }
 }
 
-/// Dues by month, in ring buffers indexed by simulation month (loans fall
-/// due up to `MAX_TENOR_MONTHS` ahead, `DUE_SLOTS` months), and the index
-/// of the firm's pool book, if it has one. Stored field by field (each an
+/// Dues by month, in ring buffers indexed by simulation month (loans and
+/// the insurer's delayed indemnities fall due up to `MAX_TENOR_MONTHS`
+/// ahead, `DUE_SLOTS` months; receivables up to `MAX_TERM_MONTHS`,
+/// `POOL_SLOTS` months), and the index of the firm's pool book, if it has
+/// one. Stored field by field (each an
 /// array over the months) rather than month by month, so that a sum over
 /// the months — receivables for equity, loans for the reserve — reads a
 /// few cache lines. The book's index comes first, next to the firm's
@@ -204,34 +207,24 @@ impl PoolBooks {
 pub struct Dues {
     /// The firm's book in its chunk's `PoolBooks`, or `NO_BOOK`.
     book: u32,
-    face: [f64; DUE_SLOTS],
+    face: [f64; POOL_SLOTS],
     indemnity: [f64; DUE_SLOTS],
     loan_owed: [f64; DUE_SLOTS],
-    good: [f64; DUE_SLOTS],
+    good: [f64; POOL_SLOTS],
     loan_pledged: [f64; DUE_SLOTS],
 }
 
 impl Default for Dues {
     fn default() -> Self {
         Dues {
-            face: [0.0; DUE_SLOTS],
+            face: [0.0; POOL_SLOTS],
             indemnity: [0.0; DUE_SLOTS],
             loan_owed: [0.0; DUE_SLOTS],
-            good: [0.0; DUE_SLOTS],
+            good: [0.0; POOL_SLOTS],
             loan_pledged: [0.0; DUE_SLOTS],
             book: NO_BOOK,
         }
     }
-}
-
-/// One month of a firm's due book outside its pools, to change in place
-/// (see `DueMonth`).
-pub struct DueMonthMut<'a> {
-    pub face: &'a mut f64,
-    pub good: &'a mut f64,
-    pub indemnity: &'a mut f64,
-    pub loan_owed: &'a mut f64,
-    pub loan_pledged: &'a mut f64,
 }
 
 fn index(month: u32) -> usize {
@@ -270,8 +263,8 @@ impl Dues {
     pub fn slot(&self, month: u32, books: &PoolBooks) -> DueMonth {
         let k = index(month);
         DueMonth {
-            face: self.face[k],
-            good: self.good[k],
+            face: self.face[pool_index(month)],
+            good: self.good[pool_index(month)],
             pools: self
                 .book(books)
                 .map_or([Pool::default(); POOLS], |b| b.pools(month)),
@@ -281,16 +274,25 @@ impl Dues {
         }
     }
 
-    /// What falls due in `month` outside the pools, to change.
-    pub fn slot_mut(&mut self, month: u32) -> DueMonthMut<'_> {
+    /// Receivables falling due in `month` (within the receivables'
+    /// horizon): at face value, and the part buyers will pay.
+    pub fn add_receivable(&mut self, month: u32, face: f64, good: f64) {
+        let k = pool_index(month);
+        self.face[k] += face;
+        self.good[k] += good;
+    }
+
+    /// An indemnity the insurer will pay in `month`.
+    pub fn add_indemnity(&mut self, month: u32, amount: f64) {
+        self.indemnity[index(month)] += amount;
+    }
+
+    /// A loan on the firm's own credit falling due in `month`: what is
+    /// owed, and the collateral pledged for it.
+    pub fn add_loan(&mut self, month: u32, owed: f64, pledged: f64) {
         let k = index(month);
-        DueMonthMut {
-            face: &mut self.face[k],
-            good: &mut self.good[k],
-            indemnity: &mut self.indemnity[k],
-            loan_owed: &mut self.loan_owed[k],
-            loan_pledged: &mut self.loan_pledged[k],
-        }
+        self.loan_owed[k] += owed;
+        self.loan_pledged[k] += pledged;
     }
 
     /// Owed in `month` on loans on the firm's own credit, and the
@@ -306,36 +308,58 @@ impl Dues {
     /// Removes and returns what falls due in `month` (within the
     /// receivables' horizon).
     pub fn take(&mut self, month: u32, books: &mut PoolBooks) -> DueMonth {
-        let mut taken = self.take_beyond_receivables(month);
+        let mut taken = self.take_outside_pools(month);
         if self.book != NO_BOOK {
             taken.pools = books.get_mut(self.book).take(month);
         }
         taken
     }
 
-    /// Removes and returns what falls due in `month` outside the pools:
-    /// for a month beyond the receivables' horizon, whose pools are empty.
-    pub fn take_beyond_receivables(&mut self, month: u32) -> DueMonth {
-        let k = index(month);
-        let taken = DueMonth {
-            face: self.face[k],
-            good: self.good[k],
-            pools: [Pool::default(); POOLS],
-            indemnity: self.indemnity[k],
-            loan_owed: self.loan_owed[k],
-            loan_pledged: self.loan_pledged[k],
-        };
-        self.face[k] = 0.0;
-        self.good[k] = 0.0;
-        self.indemnity[k] = 0.0;
-        self.loan_owed[k] = 0.0;
-        self.loan_pledged[k] = 0.0;
+    /// Removes and returns what falls due in `month` (within the
+    /// receivables' horizon) outside the pools.
+    fn take_outside_pools(&mut self, month: u32) -> DueMonth {
+        let mut taken = self.take_beyond_receivables(month);
+        let k = pool_index(month);
+        taken.face = std::mem::take(&mut self.face[k]);
+        taken.good = std::mem::take(&mut self.good[k]);
         taken
     }
 
-    /// Receivables at face value, with indemnities the insurer owes.
-    pub fn receivables_total(&self) -> f64 {
-        (0..DUE_SLOTS).map(|k| self.face[k] + self.indemnity[k]).sum()
+    /// Removes and returns what falls due in `month`, a month beyond the
+    /// receivables' horizon: loans and indemnities only.
+    pub fn take_beyond_receivables(&mut self, month: u32) -> DueMonth {
+        let k = index(month);
+        DueMonth {
+            face: 0.0,
+            good: 0.0,
+            pools: [Pool::default(); POOLS],
+            indemnity: std::mem::take(&mut self.indemnity[k]),
+            loan_owed: std::mem::take(&mut self.loan_owed[k]),
+            loan_pledged: std::mem::take(&mut self.loan_pledged[k]),
+        }
+    }
+
+    /// Receivables at face value, with indemnities the insurer owes, when
+    /// none fall due before `from`.
+    ///
+    /// Summed month by month in the order of the months' places in the
+    /// loans' ring (`month % DUE_SLOTS`), the order the sum had when
+    /// receivables shared that ring: months beyond the receivables'
+    /// horizon add +0 at face value, which changes no bit.
+    pub fn receivables_total(&self, from: u32) -> f64 {
+        let last_receivable = from + MAX_TERM_MONTHS;
+        (0..DUE_SLOTS)
+            .map(|k| {
+                // The month in from..from + DUE_SLOTS that has place k.
+                let month = from + (k + DUE_SLOTS - index(from)) as u32 % DUE_SLOTS as u32;
+                let face = if month <= last_receivable {
+                    self.face[pool_index(month)]
+                } else {
+                    0.0
+                };
+                face + self.indemnity[k]
+            })
+            .sum()
     }
 
     /// Cash a firm sets aside now for working-capital loans due in the
@@ -350,12 +374,13 @@ impl Dues {
         for k in 0..=horizon.min(MAX_TENOR_MONTHS) {
             let i = index(month + k);
             // No receivable falls due beyond the terms' horizon.
-            let pool_owed = match book {
-                Some(book) if k <= MAX_TERM_MONTHS => book.owed_total(month + k),
-                _ => 0.0,
+            let (face, pool_owed) = if k <= MAX_TERM_MONTHS {
+                let owed = book.map_or(0.0, |book| book.owed_total(month + k));
+                (self.face[pool_index(month + k)], owed)
+            } else {
+                (0.0, 0.0)
             };
-            cumulative +=
-                self.loan_owed[i] - (1.0 - prudence) * (self.face[i] - pool_owed) - self.indemnity[i];
+            cumulative += self.loan_owed[i] - (1.0 - prudence) * (face - pool_owed) - self.indemnity[i];
             worst = worst.max(cumulative);
         }
         worst
@@ -463,9 +488,11 @@ impl Firm {
         self.capacity_kusd * ((1.0 - x) * domestic_demand + x * foreign_demand)
     }
 
-    /// Book equity: cash, receivables at face and fixed assets, less debt.
-    pub fn equity(&self) -> f64 {
-        self.cash_kusd + self.dues.receivables_total() + self.fixed_assets_kusd - self.debt_kusd
+    /// Book equity: cash, receivables at face and fixed assets, less debt,
+    /// when no receivable falls due before `from` (see
+    /// `Dues::receivables_total`).
+    pub fn equity(&self, from: u32) -> f64 {
+        self.cash_kusd + self.dues.receivables_total(from) + self.fixed_assets_kusd - self.debt_kusd
     }
 
     pub fn free_collateral(&self) -> f64 {
@@ -535,19 +562,51 @@ mod tests {
     fn ring_buffer_keeps_months_apart() {
         let mut books = PoolBooks::default();
         let mut r = Dues::default();
-        for due in 1..=6 {
-            *r.slot_mut(10 + due).face = due as f64;
+        for due in 1..=4 {
+            r.add_receivable(10 + due, due as f64, 0.5 * due as f64);
         }
-        assert_eq!(r.receivables_total(), 21.0);
-        assert_eq!(r.take(11, &mut books).face, 1.0);
-        assert_eq!(r.take(11, &mut books).face, 0.0);
-        // Month 18 reuses month 11's slot, which is now empty.
-        *r.slot_mut(18).face = 7.0;
-        assert_eq!(r.slot(16, &books).face, 6.0);
-        assert_eq!(r.receivables_total(), 20.0 + 7.0);
+        r.add_indemnity(16, 6.0);
+        r.add_loan(11, 3.0, 2.0);
+        assert_eq!(r.receivables_total(11), 1.0 + 2.0 + 3.0 + 4.0 + 6.0);
+        let taken = r.take(11, &mut books);
+        assert_eq!(
+            (taken.face, taken.good, taken.loan_owed, taken.loan_pledged),
+            (1.0, 0.5, 3.0, 2.0)
+        );
+        assert_eq!(r.take(11, &mut books), DueMonth::default());
+        // Month 16 reuses month 11's receivables slot and month 18 its
+        // loan slot, both now empty.
+        r.add_receivable(16, 5.0, 5.0);
+        r.add_loan(18, 7.0, 0.0);
+        assert_eq!(r.slot(14, &books).face, 4.0);
+        assert_eq!(
+            (r.slot(16, &books).face, r.slot(16, &books).indemnity),
+            (5.0, 6.0)
+        );
+        assert_eq!((r.loan_owed(18), r.loan_owed(17)), (7.0, 0.0));
+        assert_eq!(r.receivables_total(12), 2.0 + 3.0 + 4.0 + 5.0 + 6.0);
+        // Beyond the receivables' horizon only loans and indemnities fall
+        // due.
+        let beyond = r.take_beyond_receivables(18);
+        assert_eq!((beyond.face, beyond.loan_owed), (0.0, 7.0));
         // No pool book was needed.
         assert_eq!(r.book_index(), NO_BOOK);
         assert_eq!(books.stored(), 0);
+    }
+
+    /// Receivables are summed in the order of their months' places in
+    /// the loans' seven-month ring, as when they shared it: from month 12
+    /// (place 5) that is months 14, 15, 16, (17, 18), 12, 13. With 10¹⁶
+    /// due in month 14 each later 1 is lost to rounding; in month order
+    /// (1 + 1 + 10¹⁶ + 1 + 1) the sum would be 10¹⁶ + 4.
+    #[test]
+    fn receivables_are_summed_in_the_loan_ring_order() {
+        let mut r = Dues::default();
+        for month in [12, 13, 15, 16] {
+            r.add_receivable(month, 1.0, 1.0);
+        }
+        r.add_receivable(14, 1e16, 1e16);
+        assert_eq!(r.receivables_total(12), 1e16);
     }
 
     /// Pools live in a book opened on first use, on a five-month ring;
@@ -584,11 +643,11 @@ mod tests {
     fn reserve_covers_the_worst_cumulative_shortfall() {
         let mut books = PoolBooks::default();
         let mut r = Dues::default();
-        *r.slot_mut(5).face = 60.0;
-        *r.slot_mut(5).loan_owed = 100.0;
+        r.add_receivable(5, 60.0, 60.0);
+        r.add_loan(5, 100.0, 0.0);
         *r.book_mut(&mut books).owed_mut(5, Backing::Lc) = 10.0;
-        *r.slot_mut(6).face = 20.0;
-        *r.slot_mut(6).loan_owed = 50.0;
+        r.add_receivable(6, 20.0, 20.0);
+        r.add_loan(6, 50.0, 0.0);
         // Now: 100 − 0.8·50 = 60; through next month: 60 + 50 − 0.8·20 = 94.
         assert!((r.reserve(5, 0, 0.2, &books) - 60.0).abs() < 1e-12);
         assert!((r.reserve(5, 1, 0.2, &books) - 94.0).abs() < 1e-12);

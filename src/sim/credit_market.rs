@@ -1329,9 +1329,7 @@ fn book_debt(
     firm.pledged_kusd += pledged;
     match product.backing() {
         Backing::Firm => {
-            let slot = firm.dues.slot_mut(due);
-            *slot.loan_owed += owed;
-            *slot.loan_pledged += pledged;
+            firm.dues.add_loan(due, owed, pledged);
             firm.debt_general_kusd += owed;
         }
         // Lent against receivables in the book (or, pre-shipment, against

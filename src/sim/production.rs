@@ -141,9 +141,7 @@ impl FirmPhase for Production<'_> {
 
         let r = &mut firm.dues;
         let mut book = |due: u32, backing: Backing, face: f64, good: f64| {
-            let slot = r.slot_mut(due);
-            *slot.face += face;
-            *slot.good += good;
+            r.add_receivable(due, face, good);
             if backing != Backing::Firm {
                 r.book_mut(books).add(due, backing, face, good);
             }

@@ -144,7 +144,7 @@ impl FirmPhase for Collection<'_> {
                 firm.cash_kusd += settled.firm_indemnity;
                 sums.indemnities += settled.firm_indemnity;
             } else {
-                *firm.dues.slot_mut(t + delay).indemnity += settled.firm_indemnity;
+                firm.dues.add_indemnity(t + delay, settled.firm_indemnity);
             }
         }
 
@@ -515,9 +515,7 @@ mod tests {
     /// Firm 0 is owed receivables due in `due` in one pool: [face value,
     /// what buyers will pay, what its bank is owed on them].
     fn pooled_receivable(rep: &mut Replication, due: u32, backing: Backing, [face, good, owed]: [f64; 3]) {
-        let slot = rep.firms[0].dues.slot_mut(due);
-        *slot.face = face;
-        *slot.good = good;
+        rep.firms[0].dues.add_receivable(due, face, good);
         let pool = crate::model::firm::Pool { face, good, owed };
         rep.firms[0]
             .dues
@@ -575,9 +573,7 @@ mod tests {
         f.debt_kusd += 100.0;
         f.debt_general_kusd += 100.0;
         f.pledged_kusd += pledged;
-        let slot = f.dues.slot_mut(due);
-        *slot.loan_owed += 100.0;
-        *slot.loan_pledged += pledged;
+        f.dues.add_loan(due, 100.0, pledged);
         if due == rep.t {
             rep.month[firm].due_general += 100.0;
             rep.month[firm].due_pledged += pledged;
@@ -655,9 +651,7 @@ mod tests {
         rep.banks[0].book_loan(39.0, 7.8, true);
         rep.firms[0].debt_kusd += 40.0;
         pooled_receivable(&mut rep, 6, Backing::Lc, [60.0, 50.0, 40.0]);
-        let later = rep.firms[0].dues.slot_mut(8);
-        *later.face = 25.0;
-        *later.good = 20.0;
+        rep.firms[0].dues.add_receivable(8, 25.0, 20.0);
         let equity = rep.banks[0].equity;
 
         settle_receivables_and_loans(&mut rep);
@@ -669,7 +663,7 @@ mod tests {
         let expected = equity + (42.5 - 95.0) * 2.0 + (40.0 - 39.0);
         assert!((rep.banks[0].equity - expected).abs() < 1e-9);
         assert!(rep.firms[0].cash_kusd.abs() < 1e-12);
-        assert_eq!(rep.firms[0].dues.receivables_total(), 0.0);
+        assert_eq!(rep.firms[0].dues.receivables_total(6), 0.0);
         assert!((rep.ledger.buyer_payments - 55.0).abs() < 1e-12);
         assert!((rep.ledger.collateral_sales - 40.0).abs() < 1e-12);
         assert!(rep.loans.is_empty());
@@ -684,9 +678,7 @@ mod tests {
         quiet(&mut rep);
         rep.firms[1].fixed_assets_kusd = 100.0;
         lend(&mut rep, 1, 5, 60.0);
-        let slot = rep.firms[1].dues.slot_mut(5);
-        *slot.face = 120.0;
-        *slot.good = 120.0;
+        rep.firms[1].dues.add_receivable(5, 120.0, 120.0);
         let equity = rep.banks[0].equity;
 
         settle_receivables_and_loans(&mut rep);
@@ -742,7 +734,7 @@ mod tests {
         settle_receivables_and_loans(&mut rep);
         assert!((rep.firms[0].cash_kusd - 16.0).abs() < 1e-12);
         assert!((rep.accounts.insurance_claims - 16.0).abs() < 1e-12);
-        assert_eq!(rep.firms[0].dues.receivables_total(), 0.0);
+        assert_eq!(rep.firms[0].dues.receivables_total(10), 0.0);
     }
 
     /// Without recourse, a factoring loan's shortfall is the bank's loss
