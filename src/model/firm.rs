@@ -66,12 +66,15 @@ pub const POOL_SLOTS: usize = MAX_TERM_MONTHS as usize + 1;
 pub const NO_BOOK: u32 = u32::MAX;
 
 /// A firm's receivable pools (`Pool`) by pool (`Backing`) and month, on a
-/// `POOL_SLOTS`-month ring: only firms that sell abroad on terms have
-/// one, kept in their chunk's `PoolBooks` rather than in every `Firm`.
-/// What the pools owe comes first, for the reserve.
+/// `POOL_SLOTS`-month ring, and the indemnities the export credit insurer
+/// will pay the firm on insured receivables, on the loans' `DUE_SLOTS`-
+/// month ring (the claim delay is at most `MAX_TENOR_MONTHS`): only firms
+/// that sell abroad on terms have one, kept in their chunk's `PoolBooks`
+/// rather than in every `Firm`. What the reserve reads comes first.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PoolBook {
     owed: [[f64; POOL_SLOTS]; POOLS],
+    indemnity: [f64; DUE_SLOTS],
     face: [[f64; POOL_SLOTS]; POOLS],
     good: [[f64; POOL_SLOTS]; POOLS],
 }
@@ -130,6 +133,16 @@ impl PoolBook {
             self.set(month, backing, Pool::default());
         }
         taken
+    }
+
+    /// The indemnity the insurer pays the firm in `month`.
+    pub fn indemnity(&self, month: u32) -> f64 {
+        self.indemnity[index(month)]
+    }
+
+    /// Removes and returns the indemnity due in `month`.
+    fn take_indemnity(&mut self, month: u32) -> f64 {
+        std::mem::take(&mut self.indemnity[index(month)])
     }
 
     pub fn is_empty(&self) -> bool {
@@ -192,11 +205,11 @@ impl PoolBooks {
     }
 }
 
-/// Dues by month, in ring buffers indexed by simulation month (loans and
-/// the insurer's delayed indemnities fall due up to `MAX_TENOR_MONTHS`
-/// ahead, `DUE_SLOTS` months; receivables up to `MAX_TERM_MONTHS`,
-/// `POOL_SLOTS` months), and the index of the firm's pool book, if it has
-/// one. Stored field by field (each an
+/// Dues by month, in ring buffers indexed by simulation month (loans fall
+/// due up to `MAX_TENOR_MONTHS` ahead, `DUE_SLOTS` months; receivables up
+/// to `MAX_TERM_MONTHS`, `POOL_SLOTS` months), and the index of the
+/// firm's pool book, if it has one (with its receivable pools and the
+/// insurer's delayed indemnities). Stored field by field (each an
 /// array over the months) rather than month by month, so that a sum over
 /// the months — receivables for equity, loans for the reserve — reads a
 /// few cache lines. The book's index comes first, next to the firm's
@@ -208,7 +221,6 @@ pub struct Dues {
     /// The firm's book in its chunk's `PoolBooks`, or `NO_BOOK`.
     book: u32,
     face: [f64; POOL_SLOTS],
-    indemnity: [f64; DUE_SLOTS],
     loan_owed: [f64; DUE_SLOTS],
     good: [f64; POOL_SLOTS],
     loan_pledged: [f64; DUE_SLOTS],
@@ -218,7 +230,6 @@ impl Default for Dues {
     fn default() -> Self {
         Dues {
             face: [0.0; POOL_SLOTS],
-            indemnity: [0.0; DUE_SLOTS],
             loan_owed: [0.0; DUE_SLOTS],
             good: [0.0; POOL_SLOTS],
             loan_pledged: [0.0; DUE_SLOTS],
@@ -262,13 +273,12 @@ impl Dues {
     /// horizon).
     pub fn slot(&self, month: u32, books: &PoolBooks) -> DueMonth {
         let k = index(month);
+        let book = self.book(books);
         DueMonth {
             face: self.face[pool_index(month)],
             good: self.good[pool_index(month)],
-            pools: self
-                .book(books)
-                .map_or([Pool::default(); POOLS], |b| b.pools(month)),
-            indemnity: self.indemnity[k],
+            pools: book.map_or([Pool::default(); POOLS], |b| b.pools(month)),
+            indemnity: book.map_or(0.0, |b| b.indemnity(month)),
             loan_owed: self.loan_owed[k],
             loan_pledged: self.loan_pledged[k],
         }
@@ -282,9 +292,10 @@ impl Dues {
         self.good[k] += good;
     }
 
-    /// An indemnity the insurer will pay in `month`.
-    pub fn add_indemnity(&mut self, month: u32, amount: f64) {
-        self.indemnity[index(month)] += amount;
+    /// An indemnity the insurer will pay in `month`, kept in the pool
+    /// book (opened if the firm has none).
+    pub fn add_indemnity(&mut self, month: u32, amount: f64, books: &mut PoolBooks) {
+        self.book_mut(books).indemnity[index(month)] += amount;
     }
 
     /// A loan on the firm's own credit falling due in `month`: what is
@@ -310,30 +321,41 @@ impl Dues {
     pub fn take(&mut self, month: u32, books: &mut PoolBooks) -> DueMonth {
         let mut taken = self.take_outside_pools(month);
         if self.book != NO_BOOK {
-            taken.pools = books.get_mut(self.book).take(month);
+            let book = books.get_mut(self.book);
+            taken.pools = book.take(month);
+            taken.indemnity = book.take_indemnity(month);
         }
         taken
     }
 
     /// Removes and returns what falls due in `month` (within the
-    /// receivables' horizon) outside the pools.
+    /// receivables' horizon) outside the pool book.
     fn take_outside_pools(&mut self, month: u32) -> DueMonth {
-        let mut taken = self.take_beyond_receivables(month);
-        let k = pool_index(month);
-        taken.face = std::mem::take(&mut self.face[k]);
-        taken.good = std::mem::take(&mut self.good[k]);
-        taken
+        let k = index(month);
+        let r = pool_index(month);
+        DueMonth {
+            face: std::mem::take(&mut self.face[r]),
+            good: std::mem::take(&mut self.good[r]),
+            pools: [Pool::default(); POOLS],
+            indemnity: 0.0,
+            loan_owed: std::mem::take(&mut self.loan_owed[k]),
+            loan_pledged: std::mem::take(&mut self.loan_pledged[k]),
+        }
     }
 
     /// Removes and returns what falls due in `month`, a month beyond the
     /// receivables' horizon: loans and indemnities only.
-    pub fn take_beyond_receivables(&mut self, month: u32) -> DueMonth {
+    pub fn take_beyond_receivables(&mut self, month: u32, books: &mut PoolBooks) -> DueMonth {
         let k = index(month);
         DueMonth {
             face: 0.0,
             good: 0.0,
             pools: [Pool::default(); POOLS],
-            indemnity: std::mem::take(&mut self.indemnity[k]),
+            indemnity: if self.book != NO_BOOK {
+                books.get_mut(self.book).take_indemnity(month)
+            } else {
+                0.0
+            },
             loan_owed: std::mem::take(&mut self.loan_owed[k]),
             loan_pledged: std::mem::take(&mut self.loan_pledged[k]),
         }
@@ -346,7 +368,8 @@ impl Dues {
     /// loans' ring (`month % DUE_SLOTS`), the order the sum had when
     /// receivables shared that ring: months beyond the receivables'
     /// horizon add +0 at face value, which changes no bit.
-    pub fn receivables_total(&self, from: u32) -> f64 {
+    pub fn receivables_total(&self, from: u32, books: &PoolBooks) -> f64 {
+        let book = self.book(books);
         let last_receivable = from + MAX_TERM_MONTHS;
         (0..DUE_SLOTS)
             .map(|k| {
@@ -357,7 +380,7 @@ impl Dues {
                 } else {
                     0.0
                 };
-                face + self.indemnity[k]
+                face + book.map_or(0.0, |b| b.indemnity[k])
             })
             .sum()
     }
@@ -380,7 +403,8 @@ impl Dues {
             } else {
                 (0.0, 0.0)
             };
-            cumulative += self.loan_owed[i] - (1.0 - prudence) * (face - pool_owed) - self.indemnity[i];
+            let indemnity = book.map_or(0.0, |book| book.indemnity[i]);
+            cumulative += self.loan_owed[i] - (1.0 - prudence) * (face - pool_owed) - indemnity;
             worst = worst.max(cumulative);
         }
         worst
@@ -490,9 +514,9 @@ impl Firm {
 
     /// Book equity: cash, receivables at face and fixed assets, less debt,
     /// when no receivable falls due before `from` (see
-    /// `Dues::receivables_total`).
-    pub fn equity(&self, from: u32) -> f64 {
-        self.cash_kusd + self.dues.receivables_total(from) + self.fixed_assets_kusd - self.debt_kusd
+    /// `Dues::receivables_total`; `books`: its chunk's).
+    pub fn equity(&self, from: u32, books: &PoolBooks) -> f64 {
+        self.cash_kusd + self.dues.receivables_total(from, books) + self.fixed_assets_kusd - self.debt_kusd
     }
 
     pub fn free_collateral(&self) -> f64 {
@@ -565,9 +589,14 @@ mod tests {
         for due in 1..=4 {
             r.add_receivable(10 + due, due as f64, 0.5 * due as f64);
         }
-        r.add_indemnity(16, 6.0);
         r.add_loan(11, 3.0, 2.0);
-        assert_eq!(r.receivables_total(11), 1.0 + 2.0 + 3.0 + 4.0 + 6.0);
+        assert_eq!(r.receivables_total(11, &books), 1.0 + 2.0 + 3.0 + 4.0);
+        // No pool book was needed.
+        assert_eq!(r.book_index(), NO_BOOK);
+        // An indemnity is kept in the pool book.
+        r.add_indemnity(16, 6.0, &mut books);
+        assert_eq!(r.book_index(), 0);
+        assert_eq!(r.receivables_total(11, &books), 1.0 + 2.0 + 3.0 + 4.0 + 6.0);
         let taken = r.take(11, &mut books);
         assert_eq!(
             (taken.face, taken.good, taken.loan_owed, taken.loan_pledged),
@@ -584,14 +613,14 @@ mod tests {
             (5.0, 6.0)
         );
         assert_eq!((r.loan_owed(18), r.loan_owed(17)), (7.0, 0.0));
-        assert_eq!(r.receivables_total(12), 2.0 + 3.0 + 4.0 + 5.0 + 6.0);
+        assert_eq!(r.receivables_total(12, &books), 2.0 + 3.0 + 4.0 + 5.0 + 6.0);
         // Beyond the receivables' horizon only loans and indemnities fall
         // due.
-        let beyond = r.take_beyond_receivables(18);
-        assert_eq!((beyond.face, beyond.loan_owed), (0.0, 7.0));
-        // No pool book was needed.
-        assert_eq!(r.book_index(), NO_BOOK);
-        assert_eq!(books.stored(), 0);
+        r.add_indemnity(18, 1.5, &mut books);
+        let beyond = r.take_beyond_receivables(18, &mut books);
+        assert_eq!((beyond.face, beyond.loan_owed, beyond.indemnity), (0.0, 7.0, 1.5));
+        assert_eq!(r.take(16, &mut books).indemnity, 6.0);
+        assert!(r.book(&books).unwrap().is_empty());
     }
 
     /// Receivables are summed in the order of their months' places in
@@ -606,7 +635,7 @@ mod tests {
             r.add_receivable(month, 1.0, 1.0);
         }
         r.add_receivable(14, 1e16, 1e16);
-        assert_eq!(r.receivables_total(12), 1e16);
+        assert_eq!(r.receivables_total(12, &PoolBooks::default()), 1e16);
     }
 
     /// Pools live in a book opened on first use, on a five-month ring;

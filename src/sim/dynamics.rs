@@ -96,7 +96,7 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
                     firm.entry_pending = f.export.entry_payback_months * export_profit >= sunk;
                 }
 
-                firm.negative_equity_months = if firm.equity(t + 1) < 0.0 {
+                firm.negative_equity_months = if firm.equity(t + 1, books) < 0.0 {
                     firm.negative_equity_months + 1
                 } else {
                     0
@@ -122,7 +122,7 @@ pub fn firms_grow_enter_and_exit(rep: &mut Replication) {
                 }
             }
 
-            if firm.closing && firm.debt_kusd <= 0.0 && firm.dues.receivables_total(t + 1) <= 0.0 {
+            if firm.closing && firm.debt_kusd <= 0.0 && firm.dues.receivables_total(t + 1, books) <= 0.0 {
                 leave = true;
             }
             if leave {

@@ -237,7 +237,7 @@ mod tests {
                     f.debt_kusd,
                     f.capacity_kusd,
                     f.belief,
-                    f.dues.receivables_total(t),
+                    f.dues.receivables_total(t, books),
                     f.dues.reserve(t, 3, 0.5, books),
                     next.pools.iter().map(|p| p.owed + p.face + p.good).sum(),
                     f64::from(f.age_months) + f64::from(f.alive as u8),

@@ -144,7 +144,7 @@ impl FirmPhase for Collection<'_> {
                 firm.cash_kusd += settled.firm_indemnity;
                 sums.indemnities += settled.firm_indemnity;
             } else {
-                firm.dues.add_indemnity(t + delay, settled.firm_indemnity);
+                firm.dues.add_indemnity(t + delay, settled.firm_indemnity, books);
             }
         }
 
@@ -241,7 +241,8 @@ fn resolve_defaults(rep: &mut Replication, defaulters: Vec<(u32, f64)>) {
             let slot = if due <= t + MAX_TERM_MONTHS {
                 firm.dues.take(due, &mut rep.books[i / FIRM_CHUNK])
             } else {
-                firm.dues.take_beyond_receivables(due)
+                firm.dues
+                    .take_beyond_receivables(due, &mut rep.books[i / FIRM_CHUNK])
             };
             let settled = settle_pools(&slot, indemnity_share);
             if due <= t + MAX_TERM_MONTHS {
@@ -663,7 +664,7 @@ mod tests {
         let expected = equity + (42.5 - 95.0) * 2.0 + (40.0 - 39.0);
         assert!((rep.banks[0].equity - expected).abs() < 1e-9);
         assert!(rep.firms[0].cash_kusd.abs() < 1e-12);
-        assert_eq!(rep.firms[0].dues.receivables_total(6), 0.0);
+        assert_eq!(rep.firms[0].dues.receivables_total(6, &rep.books[0]), 0.0);
         assert!((rep.ledger.buyer_payments - 55.0).abs() < 1e-12);
         assert!((rep.ledger.collateral_sales - 40.0).abs() < 1e-12);
         assert!(rep.loans.is_empty());
@@ -734,7 +735,7 @@ mod tests {
         settle_receivables_and_loans(&mut rep);
         assert!((rep.firms[0].cash_kusd - 16.0).abs() < 1e-12);
         assert!((rep.accounts.insurance_claims - 16.0).abs() < 1e-12);
-        assert_eq!(rep.firms[0].dues.receivables_total(10), 0.0);
+        assert_eq!(rep.firms[0].dues.receivables_total(10, &rep.books[0]), 0.0);
     }
 
     /// Without recourse, a factoring loan's shortfall is the bank's loss
