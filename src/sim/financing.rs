@@ -39,14 +39,15 @@ impl FirmPhase for Need<'_> {
             return;
         }
         let o = &fm.orders;
-        let cost = fm.cost_share_domestic * o.domestic + fm.cost_share_export * o.export_total();
+        let costs = self.0.costs(firm);
+        let cost = costs.domestic * o.domestic + costs.export * o.export_total();
         let reserve = firm.dues.reserve(t, horizon, prudence, books);
         let sunk = if firm.entry_pending {
             entry_cost_months * firm.capacity_kusd
         } else {
             0.0
         };
-        let need = cost + fm.fixed_cost + reserve + sunk + buffer * cost - firm.cash_kusd;
+        let need = cost + costs.fixed + reserve + sunk + buffer * cost - firm.cash_kusd;
         fm.need = need.max(0.0);
     }
 }
@@ -88,8 +89,9 @@ impl FirmPhase for Applications<'_> {
         let class = firm.size_class.index();
         sums.need_firms[class] += 1;
         sums.financing_need[class] += fm.need;
-        let must_refinance =
-            fm.due_general > 0.0 && firm.dues.reserve(t, 0, prudence, books) > firm.cash_kusd - fm.fixed_cost;
+        let costs = self.0.costs(firm);
+        let must_refinance = firm.dues.loan_owed(t) > 0.0
+            && firm.dues.reserve(t, 0, prudence, books) > firm.cash_kusd - costs.fixed;
         if firm.belief < threshold && !must_refinance {
             fm.discouraged = true;
             sums.discouraged[class] += 1;
@@ -115,7 +117,7 @@ impl FirmPhase for Applications<'_> {
                 firm.dues.book_mut(books);
             }
             fm.import_room =
-                products.import_lc.advance_ratio * imported * fm.cost_share_export * fm.orders.export_total();
+                products.import_lc.advance_ratio * imported * costs.export * fm.orders.export_total();
         }
     }
 }

@@ -9,7 +9,7 @@ use super::ledger::Ledger;
 use super::parallel::{FirmPhase, MAX_TOGETHER, Slot, Sums, run_alone, run_together};
 use super::profile::Profile;
 use super::rng::Purpose;
-use super::state::{FirmMonth, Replication, Shared};
+use super::state::{FirmMonth, Replication};
 use super::{banks, credit_market, dynamics, financing, government, orders, production, settlement};
 
 /// One phase: a function over the replication's state.
@@ -101,7 +101,7 @@ fn open_and_plan(rep: &mut Replication, profile: &mut Profile) {
     let started = Instant::now();
     let (shared, firms, month, books) = rep.split();
     let phases = (
-        &OpenFirm(shared),
+        &OpenFirm,
         &orders::Orders(shared),
         &financing::Need(shared),
         &financing::Applications(shared),
@@ -159,11 +159,11 @@ fn shared_out(wall: Duration, spent: &[Duration; MAX_TOGETHER]) -> [Duration; MA
     spent.map(|d| wall.mul_f64(d.as_secs_f64() / threads))
 }
 
-/// Clears the month's scratch and notes what falls due: working-capital
-/// loans due per firm, borrowers, and outstanding principal per product.
+/// Clears the month's scratch and notes borrowers and outstanding
+/// principal per product.
 fn open_month(rep: &mut Replication) {
     open_books(rep);
-    let borrowers = run_alone(rep, OpenFirm);
+    let borrowers = run_alone(rep, |_| OpenFirm);
     rep.tally.borrowers = borrowers.0;
 }
 
@@ -178,19 +178,16 @@ fn open_books(rep: &mut Replication) {
     }
 }
 
-/// The opening's part for one firm: its month's scratch cleared, what
-/// falls due noted, and whether it borrows counted.
-struct OpenFirm<'a>(Shared<'a>);
+/// The opening's part for one firm: its month's scratch cleared, and
+/// whether it borrows counted.
+struct OpenFirm;
 
-impl FirmPhase for OpenFirm<'_> {
+impl FirmPhase for OpenFirm {
     type Sums = Count;
 
     fn firm(&self, slot: Slot, borrowers: &mut Count) {
         let Slot { firm, fm, .. } = slot;
-        let t = self.0.t;
         *fm = FirmMonth::default();
-        fm.due_general = firm.dues.loan_owed(t);
-        fm.due_pledged = firm.dues.loan_pledged(t);
         fm.borrower = firm.alive && firm.debt_kusd > 0.0;
         borrowers.0 += fm.borrower as u32;
     }

@@ -10,8 +10,9 @@ use super::state::{Replication, Shared};
 /// orders.
 ///
 /// Reads: world demand and buyer risk, firm capacity, size class and
-/// management. Writes: `month[i].orders`, cost shares, fixed cost; cash in
-/// advance is received now.
+/// management. Writes: `month[i].orders`; cash in advance is received
+/// now. The month's cost shares and fixed cost follow from the firm and
+/// the month (`Shared::costs`).
 ///
 /// Rule: monthly demand `K·((1−x)·D_dom + x·D_for)·ν`, ν lognormal with mean
 /// one, split into the firm's n orders. Each export order gets a payment
@@ -40,22 +41,15 @@ impl FirmPhase for Orders<'_> {
             world: w,
             t,
             streams,
-            export_cost_factor: fx_factor,
+            ..
         } = self.0;
         let term_cdf = &setup.term_cdf;
         let terms = &s.world.payment_terms;
-        let fixed_share = s.firms.fixed_cost_share;
         let dispersion = s.firms.orders.value_dispersion;
         if !firm.alive || firm.closing {
             return;
         }
         let mut rng = streams.rng(t, i as u64, Purpose::Orders);
-        fm.cost_share_domestic = 1.0 - firm.margin;
-        fm.cost_share_export = firm.export_cost_share(fx_factor);
-        // Fixed costs follow the firm's size and the demand it planned
-        // for (the trend), not this month's cycle or shock: a collapse in
-        // orders squeezes margins.
-        fm.fixed_cost = fixed_share * firm.expected_sales(w.domestic_trend, w.foreign_trend);
         let noise = rng.lognormal_mean_one(dispersion);
         let n = firm.orders_per_month;
         let x = firm.export_share();

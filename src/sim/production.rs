@@ -60,13 +60,13 @@ impl FirmPhase for Production<'_> {
             return;
         }
         let o = fm.orders;
-        let cx = fm.cost_share_export;
-        let cd = fm.cost_share_domestic;
+        let costs = self.0.costs(firm);
+        let (cx, cd) = (costs.export, costs.domestic);
         let mut funds = firm.cash_kusd;
 
         let cost_cia = cx * o.export[CIA];
         funds -= cost_cia;
-        let fixed_paid = funds.clamp(0.0, fm.fixed_cost);
+        let fixed_paid = funds.clamp(0.0, costs.fixed);
         funds -= fixed_paid;
         let reserve = firm.dues.reserve(t, horizon, prudence, books);
         let mut budget = (funds - reserve).max(0.0);
@@ -181,7 +181,7 @@ impl FirmPhase for Production<'_> {
         let shipped_domestic = share_rest * o.domestic;
         fm.lost_export = o.export_total() - shipped_export;
         fm.lost_total = fm.lost_export + o.domestic - shipped_domestic;
-        fm.gross_profit = shipped_domestic * (1.0 - cd) + shipped_export * (1.0 - cx) - fm.fixed_cost;
+        fm.gross_profit = shipped_domestic * (1.0 - cd) + shipped_export * (1.0 - cx) - costs.fixed;
 
         sums.exports += shipped_export;
         if firm.size_class.is_sme() {

@@ -160,14 +160,14 @@ impl FirmPhase for Collection<'_> {
             }
         }
 
-        let owed_now = fm.due_general + recourse_owed;
+        let owed_now = slot.loan_owed + recourse_owed;
         // A rounding error's worth of cash must not turn into a default.
         if firm.cash_kusd >= owed_now - 1e-9 * (1.0 + owed_now) {
             firm.cash_kusd = (firm.cash_kusd - owed_now).max(0.0);
             // Without recourse, what the receivable did not pay is the bank's loss.
-            firm.debt_kusd -= fm.due_general + slot.pool_owed();
-            firm.debt_general_kusd -= fm.due_general;
-            firm.pledged_kusd -= fm.due_pledged;
+            firm.debt_kusd -= slot.loan_owed + slot.pool_owed();
+            firm.debt_general_kusd -= slot.loan_owed;
+            firm.pledged_kusd -= slot.loan_pledged;
             clean(&mut firm.debt_kusd);
             clean(&mut firm.debt_general_kusd);
             clean(&mut firm.pledged_kusd);
@@ -575,10 +575,6 @@ mod tests {
         f.debt_general_kusd += 100.0;
         f.pledged_kusd += pledged;
         f.dues.add_loan(due, 100.0, pledged);
-        if due == rep.t {
-            rep.month[firm].due_general += 100.0;
-            rep.month[firm].due_pledged += pledged;
-        }
     }
 
     /// Firm 0 owes 100 and has no cash; its 50 of pledged collateral

@@ -178,18 +178,10 @@ pub struct FirmMonth {
     /// Financing need at the start of the month (0 if none).
     pub need: f64,
     pub orders: Orders,
-    /// Production cost per kUSD of domestic and of export orders.
-    pub cost_share_domestic: f64,
-    pub cost_share_export: f64,
-    pub fixed_cost: f64,
-    /// Owed on loans on the firm's own credit due this month.
-    pub due_general: f64,
     /// Export orders and all orders lost for lack of finance.
     pub lost_export: f64,
     pub lost_total: f64,
     pub gross_profit: f64,
-    /// Collateral pledged for the working-capital loans due this month.
-    pub due_pledged: f64,
     /// Share of receivable-backed loans due now that their pool paid, by
     /// `Backing`.
     pub pay_ratio: [f64; POOLS],
@@ -236,14 +228,9 @@ impl Default for FirmMonth {
             approved: false,
             need: 0.0,
             orders: Orders::default(),
-            cost_share_domestic: 0.0,
-            cost_share_export: 0.0,
-            fixed_cost: 0.0,
-            due_general: 0.0,
             lost_export: 0.0,
             lost_total: 0.0,
             gross_profit: 0.0,
-            due_pledged: 0.0,
             pay_ratio: [0.0; POOLS],
             recovery: NO_RECOVERY,
             discouraged: false,
@@ -268,6 +255,31 @@ pub struct Shared<'a> {
     /// How much exporters' costs have risen with CNY appreciation this
     /// month (`World::export_cost_factor`).
     pub export_cost_factor: f64,
+}
+
+/// A firm's costs this month, if it takes orders (phase 2): production
+/// cost per kUSD of domestic and of export orders, and the fixed cost.
+/// Worked out from the firm and the month where needed rather than kept
+/// in its `FirmMonth`: nothing they depend on changes before phase 8.
+pub struct Costs {
+    pub domestic: f64,
+    pub export: f64,
+    pub fixed: f64,
+}
+
+impl Shared<'_> {
+    /// `firm`'s costs this month.
+    pub fn costs(&self, firm: &Firm) -> Costs {
+        let w = self.world;
+        Costs {
+            domestic: 1.0 - firm.margin,
+            export: firm.export_cost_share(self.export_cost_factor),
+            // Fixed costs follow the firm's size and the demand it planned
+            // for (the trend), not this month's cycle or shock: a collapse
+            // in orders squeezes margins.
+            fixed: self.s.firms.fixed_cost_share * firm.expected_sales(w.domestic_trend, w.foreign_trend),
+        }
+    }
 }
 
 impl<'a> Replication<'a> {
