@@ -20,7 +20,7 @@ use super::pages::prefetch;
 use super::parallel::{FIRM_CHUNK, FirmPhase, Slot, Sums, run_alone};
 use super::radix::sort_stable_by_key;
 use super::rng::{Purpose, Streams, pair};
-use super::state::{FirmMonth, MAX_SEARCH, Replication, Shared};
+use super::state::{CreditMonth, MAX_SEARCH, Replication, Shared};
 
 /// Why a bank turned a request down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,22 +354,22 @@ impl FirmPhase for Learning<'_> {
     type Sums = Outcomes;
 
     fn firm(&self, slot: Slot, sums: &mut Outcomes) {
-        let Slot { firm, fm, .. } = slot;
+        let Slot { firm, credit, fm, .. } = slot;
         let belief = &self.0.s.firms.belief;
         if !firm.alive {
             return;
         }
         let class = firm.size_class.index();
-        if fm.applied {
-            let outcome = if fm.approved { 1.0 } else { 0.0 };
+        if credit.applied {
+            let outcome = if credit.approved { 1.0 } else { 0.0 };
             firm.belief = (1.0 - belief.learning_rate) * firm.belief + belief.learning_rate * outcome;
-            sums.approvals[class] += fm.approved as u32;
+            sums.approvals[class] += credit.approved as u32;
         } else {
             firm.belief += belief.recovery * (belief.initial - firm.belief);
         }
-        let gap = (fm.need - fm.granted).max(0.0);
+        let gap = (fm.need - credit.granted).max(0.0);
         sums.financing_gap[class] += gap;
-        if fm.applied {
+        if credit.applied {
             sums.applicants_need += fm.need;
             sums.applicants_gap += gap;
         }
@@ -416,14 +416,14 @@ impl Sums for Outcomes {
 /// returns (firm, bank) in id order.
 fn visit_main_banks(rep: &mut Replication, min_loan: f64) -> Vec<(u32, u16)> {
     let picks: Vec<Vec<(u32, u16)>> = rep
-        .month
+        .credit
         .par_chunks_mut(FIRM_CHUNK)
         .zip(rep.firms.par_chunks(FIRM_CHUNK))
         .enumerate()
-        .map(|(c, (month, firms))| {
+        .map(|(c, (credit, firms))| {
             let first = c * FIRM_CHUNK;
             let mut picks = Vec::new();
-            for (k, (fm, firm)) in month.iter_mut().zip(firms).enumerate() {
+            for (k, (fm, firm)) in credit.iter_mut().zip(firms).enumerate() {
                 if fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan {
                     fm.visited[0] = firm.main_bank;
                     fm.visits = 1;
@@ -450,19 +450,19 @@ fn visit_other_banks(
     let n_banks = rep.banks.len();
     let (streams, t) = (rep.streams, rep.t);
     // Where each chunk of firms starts in the (sorted) list.
-    let chunks = rep.month.len().div_ceil(FIRM_CHUNK);
+    let chunks = rep.credit.len().div_ceil(FIRM_CHUNK);
     let bounds: Vec<usize> = (0..=chunks)
         .map(|c| searching.partition_point(|&i| (i as usize) < c * FIRM_CHUNK))
         .collect();
     let picks: Vec<Vec<(u32, u16)>> = rep
-        .month
+        .credit
         .par_chunks_mut(FIRM_CHUNK)
         .enumerate()
-        .map(|(c, month)| {
+        .map(|(c, credit)| {
             let first = c * FIRM_CHUNK;
             let mut picks = Vec::with_capacity(bounds[c + 1] - bounds[c]);
             for &i in &searching[bounds[c]..bounds[c + 1]] {
-                let fm = &mut month[i as usize - first];
+                let fm = &mut credit[i as usize - first];
                 if fm.unfinanced < min_loan {
                     continue;
                 }
@@ -479,7 +479,7 @@ fn visit_other_banks(
 }
 
 /// The `u`-th bank, uniformly, among those the firm has not visited.
-fn other_bank(fm: &FirmMonth, n_banks: usize, u: f64) -> usize {
+fn other_bank(fm: &CreditMonth, n_banks: usize, u: f64) -> usize {
     let visited = &fm.visited[..fm.visits as usize];
     let candidates = n_banks - visited.len();
     let mut k = ((u * candidates as f64) as usize).min(candidates - 1);
@@ -582,7 +582,7 @@ fn screen(desk: &Desk, firm: &Firm, i: usize) -> (Screened, Option<f64>) {
 /// one bank only.
 struct Slots<'a> {
     firms: *mut Firm,
-    month: *mut FirmMonth,
+    credit: *mut CreditMonth,
     len: usize,
     /// Each chunk's pool books: where they start, and how many.
     books: Vec<(*mut PoolBook, usize)>,
@@ -595,12 +595,12 @@ unsafe impl Send for Slots<'_> {}
 unsafe impl Sync for Slots<'_> {}
 
 impl<'a> Slots<'a> {
-    fn new(firms: &'a mut [Firm], month: &'a mut [FirmMonth], books: &'a mut [PoolBooks]) -> Self {
-        assert_eq!(firms.len(), month.len());
+    fn new(firms: &'a mut [Firm], credit: &'a mut [CreditMonth], books: &'a mut [PoolBooks]) -> Self {
+        assert_eq!(firms.len(), credit.len());
         assert_eq!(books.len(), firms.len().div_ceil(FIRM_CHUNK));
         Slots {
             firms: firms.as_mut_ptr(),
-            month: month.as_mut_ptr(),
+            credit: credit.as_mut_ptr(),
             len: firms.len(),
             books: books.iter_mut().map(|b| (b.as_mut_ptr(), b.stored())).collect(),
             _borrow: PhantomData,
@@ -642,16 +642,16 @@ impl<'a> Slots<'a> {
         self.book_ptr(i, firm).map(|p| unsafe { &mut *p })
     }
 
-    /// Firm `i` and its month, to change.
+    /// Firm `i` and the credit market's part of its month, to change.
     ///
     /// # Safety
     /// Only the bank serving the queue that holds firm `i` may call this,
     /// and no other reference to slot `i` may be alive.
     #[allow(clippy::mut_from_ref)]
-    unsafe fn get(&self, i: usize) -> (&mut Firm, &mut FirmMonth) {
+    unsafe fn get(&self, i: usize) -> (&mut Firm, &mut CreditMonth) {
         assert!(i < self.len);
         // SAFETY: in bounds; exclusive by the caller's contract.
-        unsafe { (&mut *self.firms.add(i), &mut *self.month.add(i)) }
+        unsafe { (&mut *self.firms.add(i), &mut *self.credit.add(i)) }
     }
 
     /// Asks the CPU to start loading firm `i`'s scalars, which screening
@@ -666,13 +666,13 @@ impl<'a> Slots<'a> {
 
     /// Asks the CPU to start loading what serving firm `i` reads and
     /// writes: the whole firm (its due book takes a new loan) and the
-    /// month's line the credit market uses (see `FirmMonth`). Banks serve
+    /// credit market's line of its month (`CreditMonth`). Banks serve
     /// applicants in score order, at random over the population, and each
     /// serving waits on memory otherwise. A hint only.
     fn prefetch(&self, i: usize) {
         if i < self.len {
             prefetch(self.firms.wrapping_add(i), std::mem::size_of::<Firm>());
-            prefetch(self.month.wrapping_add(i), 64);
+            prefetch(self.credit.wrapping_add(i), std::mem::size_of::<CreditMonth>());
         }
     }
 
@@ -691,15 +691,15 @@ impl<'a> Slots<'a> {
         }
     }
 
-    /// Firm `i` and its month, to read.
+    /// Firm `i` and the credit market's part of its month, to read.
     ///
     /// # Safety
     /// No one may be changing slot `i`: it is in the caller's own queue, or
     /// banks serve one at a time.
-    unsafe fn read(&self, i: usize) -> (&Firm, &FirmMonth) {
+    unsafe fn read(&self, i: usize) -> (&Firm, &CreditMonth) {
         assert!(i < self.len);
         // SAFETY: in bounds; nobody writes by the caller's contract.
-        unsafe { (&*self.firms.add(i), &*self.month.add(i)) }
+        unsafe { (&*self.firms.add(i), &*self.credit.add(i)) }
     }
 }
 
@@ -803,7 +803,7 @@ fn serve_queues(rep: &mut Replication, market: &Conditions, queues: &[Vec<u32>],
     let independent =
         !s.government.guarantee.enabled && !s.banks.types.iter().any(|bt| bt.unified_risk_management);
     {
-        let slots = Slots::new(&mut rep.firms, &mut rep.month, &mut rep.books);
+        let slots = Slots::new(&mut rep.firms, &mut rep.credit, &mut rep.books);
         let (world, groups, streams, t) = (&rep.world, &rep.groups, rep.streams, rep.t);
         let bureau_precision_gain = rep.setup.bureau_precision_gain;
         let persistence = s.banks.screening_error_persistence;
@@ -1143,7 +1143,13 @@ impl Requests {
 /// A receivable-backed product is one request per month in which its
 /// receivables fall due; pre-shipment products are due with this month's
 /// LC orders.
-fn requests(s: &Scenario, t: u32, book: Option<&PoolBook>, fm: &FirmMonth, product: ProductKind) -> Requests {
+fn requests(
+    s: &Scenario,
+    t: u32,
+    book: Option<&PoolBook>,
+    fm: &CreditMonth,
+    product: ProductKind,
+) -> Requests {
     let lc_term = u32::from(fm.term[PaymentTerm::LetterOfCredit as usize]);
     let this_month = |room: f64, due: u32| {
         if room > 0.0 && due > t {
@@ -1316,7 +1322,7 @@ fn lend(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval) {
 #[allow(clippy::too_many_arguments)]
 fn book_debt(
     firm: &mut Firm,
-    fm: &mut FirmMonth,
+    fm: &mut CreditMonth,
     book: Option<&mut PoolBook>,
     product: ProductKind,
     due: u32,
@@ -1364,7 +1370,7 @@ fn exim_lends(rep: &mut Replication) {
     let mut applicants: Vec<(f64, usize)> = rep
         .firms
         .iter()
-        .zip(rep.month.iter())
+        .zip(rep.credit.iter())
         .enumerate()
         .filter(|(_, (firm, fm))| {
             firm.alive && !firm.closing && fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan
@@ -1387,7 +1393,7 @@ fn exim_lends(rep: &mut Replication) {
             firm.size_class,
             firm.exporter,
             score,
-            rep.month[i].unfinanced,
+            rep.credit[i].unfinanced,
             min_loan,
         ) else {
             continue;
@@ -1404,7 +1410,7 @@ fn exim_lends(rep: &mut Replication) {
         rep.ledger.exim_disbursed += amount;
         book_debt(
             &mut rep.firms[i],
-            &mut rep.month[i],
+            &mut rep.credit[i],
             None,
             ProductKind::WorkingCapital,
             due,

@@ -75,7 +75,13 @@ impl FirmPhase for Applications<'_> {
     type Sums = NeedSums;
 
     fn firm(&self, slot: Slot, sums: &mut NeedSums) {
-        let Slot { i, firm, fm, books } = slot;
+        let Slot {
+            i,
+            firm,
+            credit,
+            fm,
+            books,
+        } = slot;
         let Shared { s, t, streams, .. } = self.0;
         let threshold = s.firms.belief.discouragement_threshold;
         let min_loan = s.banks.min_loan_kusd;
@@ -96,27 +102,27 @@ impl FirmPhase for Applications<'_> {
             fm.discouraged = true;
             sums.discouraged[class] += 1;
         } else {
-            fm.applied = true;
+            credit.applied = true;
             sums.applications[class] += 1;
             // Documentation and KYC checks: a badly managed firm's file is
             // more often incomplete (DESIGN.md: management → document errors).
             let p = s.banks.documentation_rejection_base * (1.0 - firm.management);
             if p > 0.0 && streams.uniform(t, i as u64, Purpose::Documents) < p {
-                fm.documents_rejected = true;
+                credit.documents_rejected = true;
                 sums.sme_documents_rejected += firm.is_sme() as u32;
             }
             // Banks lend no less than their minimum: a small need asks for it.
-            fm.unfinanced = fm.need.max(min_loan);
+            credit.unfinanced = fm.need.max(min_loan);
             let lc_orders = fm.orders.export[PaymentTerm::LetterOfCredit as usize];
-            fm.red_clause_room = products.red_clause.advance_ratio * red_clause_share * lc_orders;
-            fm.packing_room = products.packing_loan.advance_ratio * lc_orders;
-            if fm.packing_room > 0.0 {
+            credit.red_clause_room = products.red_clause.advance_ratio * red_clause_share * lc_orders;
+            credit.packing_room = products.packing_loan.advance_ratio * lc_orders;
+            if credit.packing_room > 0.0 {
                 // Pre-shipment loans are owed from the LC pool its
                 // orders will fill: the book is opened now, as banks
                 // serving in parallel cannot open one.
                 firm.dues.book_mut(books);
             }
-            fm.import_room =
+            credit.import_room =
                 products.import_lc.advance_ratio * imported * costs.export * fm.orders.export_total();
         }
     }

@@ -9,7 +9,7 @@ use super::ledger::Ledger;
 use super::parallel::{FirmPhase, MAX_TOGETHER, Slot, Sums, run_alone, run_together};
 use super::profile::Profile;
 use super::rng::Purpose;
-use super::state::{FirmMonth, Replication};
+use super::state::{CreditMonth, FirmMonth, Replication};
 use super::{banks, credit_market, dynamics, financing, government, orders, production, settlement};
 
 /// One phase: a function over the replication's state.
@@ -99,14 +99,14 @@ fn open_and_plan(rep: &mut Replication, profile: &mut Profile) {
     let world = started.elapsed();
 
     let started = Instant::now();
-    let (shared, firms, month, books) = rep.split();
+    let (shared, firms, credit, month, books) = rep.split();
     let phases = (
         &OpenFirm,
         &orders::Orders(shared),
         &financing::Need(shared),
         &financing::Applications(shared),
     );
-    let ((borrowers, order_sums, (), need_sums), spent) = run_together(firms, month, books, phases);
+    let ((borrowers, order_sums, (), need_sums), spent) = run_together(firms, credit, month, books, phases);
     rep.tally.borrowers = borrowers.0;
     order_sums.record(rep);
     need_sums.record(rep);
@@ -129,13 +129,13 @@ fn lend_produce_and_collect(rep: &mut Replication, profile: &mut Profile) {
     let lent = started.elapsed();
 
     let started = Instant::now();
-    let (shared, firms, month, books) = rep.split();
+    let (shared, firms, credit, month, books) = rep.split();
     let phases = (
         &credit_market::Learning(shared),
         &production::Production(shared),
         &settlement::Collection(shared),
     );
-    let ((outcomes, produced, collected), spent) = run_together(firms, month, books, phases);
+    let ((outcomes, produced, collected), spent) = run_together(firms, credit, month, books, phases);
     outcomes.record(rep);
     produced.record(rep);
     let defaulters = collected.record(rep);
@@ -186,7 +186,8 @@ impl FirmPhase for OpenFirm {
     type Sums = Count;
 
     fn firm(&self, slot: Slot, borrowers: &mut Count) {
-        let Slot { firm, fm, .. } = slot;
+        let Slot { firm, credit, fm, .. } = slot;
+        *credit = CreditMonth::default();
         *fm = FirmMonth::default();
         fm.borrower = firm.alive && firm.debt_kusd > 0.0;
         borrowers.0 += fm.borrower as u32;

@@ -34,7 +34,9 @@ impl FirmPhase for Orders<'_> {
     type Sums = OrderSums;
 
     fn firm(&self, slot: Slot, sums: &mut OrderSums) {
-        let Slot { i, firm, fm, .. } = slot;
+        let Slot {
+            i, firm, credit, fm, ..
+        } = slot;
         let Shared {
             s,
             setup,
@@ -65,7 +67,7 @@ impl FirmPhase for Orders<'_> {
         if !firm.exporter {
             return;
         }
-        for term in &mut fm.term[1..] {
+        for term in &mut credit.term[1..] {
             // At most MAX_TERM_MONTHS (validated).
             *term = rng.between(terms.term_months_min, terms.term_months_max) as u8;
         }

@@ -1,8 +1,8 @@
 //! Per-firm phases run in parallel within a replication (DESIGN.md §11).
 //!
-//! A phase's per-firm work touches only that firm's slot (its `Firm` and
-//! `FirmMonth`, and the pool books of its chunk, where it opens, changes
-//! or closes only its own) and reads shared state; its random draws come
+//! A phase's per-firm work touches only that firm's slot (its `Firm`,
+//! `CreditMonth` and `FirmMonth`, and the pool books of its chunk, where
+//! it opens, changes or closes only its own) and reads shared state; its random draws come
 //! from streams
 //! keyed by firm, so they do not depend on which thread runs them. What
 //! the firms add to the month's tally and ledger is summed per chunk of
@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::model::Firm;
 use crate::model::firm::PoolBooks;
 
-use super::state::{FirmMonth, Replication, Shared};
+use super::state::{CreditMonth, FirmMonth, Replication, Shared};
 
 /// Firms per parallel task: large enough that scheduling costs little,
 /// small enough that two threads share the work evenly.
@@ -104,32 +104,34 @@ pub trait FirmPhase: Sync {
     fn firm(&self, slot: Slot, sums: &mut Self::Sums);
 }
 
-/// Firm `i`, its month, and the pool books of its chunk (where it opens,
-/// changes or closes only its own).
+/// Firm `i`, its month (the credit market's part and the rest), and the
+/// pool books of its chunk (where it opens, changes or closes only its
+/// own).
 pub struct Slot<'s> {
     pub i: usize,
     pub firm: &'s mut Firm,
+    pub credit: &'s mut CreditMonth,
     pub fm: &'s mut FirmMonth,
     pub books: &'s mut PoolBooks,
 }
 
-/// Runs one per-firm phase over every firm (as `sum_over_firms_with_books`).
+/// Runs one per-firm phase over every firm, each chunk of firms adding
+/// into its own sums in id order, the chunks' sums added in chunk order.
 pub fn run_phase<P: FirmPhase>(
     firms: &mut [Firm],
+    credit: &mut [CreditMonth],
     month: &mut [FirmMonth],
     books: &mut [PoolBooks],
     phase: &P,
 ) -> P::Sums {
-    sum_over_firms_with_books(firms, month, books, |i, firm, fm, books, sums| {
-        phase.firm(Slot { i, firm, fm, books }, sums)
-    })
+    run_together(firms, credit, month, books, (phase,)).0.0
 }
 
 /// Runs one per-firm phase over every firm of `rep`, the phase made by
 /// `phase` from the month's shared state.
 pub fn run_alone<'r, P: FirmPhase>(rep: &'r mut Replication, phase: impl FnOnce(Shared<'r>) -> P) -> P::Sums {
-    let (shared, firms, month, books) = rep.split();
-    run_phase(firms, month, books, &phase(shared))
+    let (shared, firms, credit, month, books) = rep.split();
+    run_phase(firms, credit, month, books, &phase(shared))
 }
 
 /// Firms that consecutive phases work on together (`run_together`):
@@ -172,6 +174,7 @@ macro_rules! together {
     };
 }
 
+together!(A 0);
 together!(A 0, B 1, C 2);
 together!(A 0, B 1, C 2, D 3);
 
@@ -188,18 +191,21 @@ together!(A 0, B 1, C 2, D 3);
 /// (in the first `T::LEN` places).
 pub fn run_together<T: Together>(
     firms: &mut [Firm],
+    credit: &mut [CreditMonth],
     month: &mut [FirmMonth],
     books: &mut [PoolBooks],
     phases: T,
 ) -> (T::Sums, [Duration; MAX_TOGETHER]) {
     const { assert!(T::LEN <= MAX_TOGETHER) };
     assert_eq!(books.len(), firms.len().div_ceil(FIRM_CHUNK));
+    assert_eq!((credit.len(), month.len()), (firms.len(), firms.len()));
     let chunks: Vec<(T::Sums, [Duration; MAX_TOGETHER])> = firms
         .par_chunks_mut(FIRM_CHUNK)
+        .zip(credit.par_chunks_mut(FIRM_CHUNK))
         .zip(month.par_chunks_mut(FIRM_CHUNK))
         .zip(books.par_iter_mut())
         .enumerate()
-        .map(|(chunk, ((firms, month), books))| {
+        .map(|(chunk, (((firms, credit), month), books))| {
             let mut sums = T::Sums::default();
             let mut spent = [Duration::ZERO; MAX_TOGETHER];
             for start in (0..firms.len()).step_by(BLOCK) {
@@ -207,6 +213,7 @@ pub fn run_together<T: Together>(
                 let mut block = Block {
                     first: chunk * FIRM_CHUNK + start,
                     firms: &mut firms[start..end],
+                    credit: &mut credit[start..end],
                     month: &mut month[start..end],
                     books,
                 };
@@ -231,6 +238,7 @@ pub fn run_together<T: Together>(
 pub struct Block<'b> {
     first: usize,
     firms: &'b mut [Firm],
+    credit: &'b mut [CreditMonth],
     month: &'b mut [FirmMonth],
     books: &'b mut PoolBooks,
 }
@@ -238,12 +246,18 @@ pub struct Block<'b> {
 /// One phase over one block of firms.
 fn over_block<P: FirmPhase>(phase: &P, block: &mut Block, sums: &mut P::Sums, spent: &mut Duration) {
     let started = Instant::now();
-    for (k, (firm, fm)) in block.firms.iter_mut().zip(block.month.iter_mut()).enumerate() {
+    let slots = block
+        .firms
+        .iter_mut()
+        .zip(block.credit.iter_mut())
+        .zip(block.month.iter_mut());
+    for (k, ((firm, credit), fm)) in slots.enumerate() {
         let books = &mut *block.books;
         phase.firm(
             Slot {
                 i: block.first + k,
                 firm,
+                credit,
                 fm,
                 books,
             },
@@ -302,14 +316,14 @@ mod tests {
             &mut books,
             |i, firm, fm, books, _: &mut ()| {
                 firm.age_months += i as u32;
-                fm.visits += 1;
+                fm.need += 1.0;
                 if i % 2 == 0 {
                     firm.dues.book_mut(books);
                 }
             },
         );
         assert!(firms.iter().enumerate().all(|(i, f)| f.age_months == i as u32));
-        assert!(month.iter().all(|fm| fm.visits == 1));
+        assert!(month.iter().all(|fm| fm.need == 1.0));
         let per_chunk: Vec<usize> = books.iter().map(|b| b.open_count()).collect();
         assert_eq!(per_chunk, [FIRM_CHUNK / 2, FIRM_CHUNK / 2, FIRM_CHUNK / 2, 9]);
         // Each firm's book is in its own chunk's store, numbered in id order.
@@ -338,7 +352,9 @@ mod tests {
     impl FirmPhase for Book {
         type Sums = Total;
         fn firm(&self, slot: Slot, t: &mut Total) {
-            let Slot { i, firm, fm, books } = slot;
+            let Slot {
+                i, firm, fm, books, ..
+            } = slot;
             if i.is_multiple_of(3) {
                 firm.dues.book_mut(books);
             }
@@ -350,7 +366,9 @@ mod tests {
     impl FirmPhase for Spend {
         type Sums = Total;
         fn firm(&self, slot: Slot, t: &mut Total) {
-            let Slot { i, firm, fm, books } = slot;
+            let Slot {
+                i, firm, fm, books, ..
+            } = slot;
             if i.is_multiple_of(6) {
                 firm.dues.close_book(books);
             }
@@ -367,23 +385,24 @@ mod tests {
         let fresh = || {
             (
                 vec![Firm::default(); n],
+                vec![CreditMonth::default(); n],
                 vec![FirmMonth::default(); n],
                 vec![PoolBooks::default(); n.div_ceil(FIRM_CHUNK)],
             )
         };
-        let (mut firms, mut month, mut books) = fresh();
-        let earned = run_phase(&mut firms, &mut month, &mut books, &Earn);
-        let booked = run_phase(&mut firms, &mut month, &mut books, &Book);
-        let spent = run_phase(&mut firms, &mut month, &mut books, &Spend);
+        let (mut firms, mut credit, mut month, mut books) = fresh();
+        let earned = run_phase(&mut firms, &mut credit, &mut month, &mut books, &Earn);
+        let booked = run_phase(&mut firms, &mut credit, &mut month, &mut books, &Book);
+        let spent = run_phase(&mut firms, &mut credit, &mut month, &mut books, &Spend);
         let open: Vec<usize> = books.iter().map(PoolBooks::open_count).collect();
         for threads in [1, 2, 3] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            let (mut f, mut m, mut b) = fresh();
+            let (mut f, mut c, mut m, mut b) = fresh();
             let ((e, k, s), time) =
-                pool.install(|| run_together(&mut f, &mut m, &mut b, (&Earn, &Book, &Spend)));
+                pool.install(|| run_together(&mut f, &mut c, &mut m, &mut b, (&Earn, &Book, &Spend)));
             assert_eq!(e.0.to_bits(), earned.0.to_bits());
             assert_eq!(k.1, booked.1);
             assert_eq!(s.0.to_bits(), spent.0.to_bits());

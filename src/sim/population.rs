@@ -10,7 +10,7 @@ use super::credit_market::lasting_screening_error;
 use super::pages::vec_on_huge_pages;
 use super::parallel::FIRM_CHUNK;
 use super::rng::{Draw, Purpose, Rng, Streams};
-use super::state::{FirmMonth, Replication, Setup};
+use super::state::{CreditMonth, FirmMonth, Replication, Setup};
 
 /// Whether a firm is drawn for the first month or enters later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,6 +152,8 @@ impl<'a> Replication<'a> {
             firm.main_bank_error = lasting_screening_error(&streams, &firm, firm.main_bank as usize, i);
             firm
         }));
+        let mut credit: Vec<CreditMonth> = vec_on_huge_pages(room);
+        credit.resize(n, CreditMonth::default());
         let mut month: Vec<FirmMonth> = vec_on_huge_pages(room);
         month.resize(n, FirmMonth::default());
         let mut groups = Groups::default();
@@ -185,6 +187,7 @@ impl<'a> Replication<'a> {
             t: 0,
             world,
             initial_fx,
+            credit,
             month,
             firms,
             banks,
@@ -225,6 +228,7 @@ impl<'a> Replication<'a> {
         for slot in slots {
             if slot == self.firms.len() {
                 self.firms.push(Firm::default());
+                self.credit.push(CreditMonth::default());
                 self.month.push(FirmMonth::default());
             }
             debug_assert!(!self.firms[slot].alive, "slot {slot} is not vacant");
@@ -238,6 +242,7 @@ impl<'a> Replication<'a> {
             maybe_join_group(s, &mut self.groups, &mut firm, slot as u32, &mut group_rng);
             self.ledger.entrant_endowments += firm.cash_kusd;
             self.firms[slot] = firm;
+            self.credit[slot] = CreditMonth::default();
             self.month[slot] = FirmMonth::default();
             entered += 1;
         }

@@ -40,7 +40,13 @@ impl FirmPhase for Production<'_> {
     type Sums = ProductionSums;
 
     fn firm(&self, slot: Slot, sums: &mut ProductionSums) {
-        let Slot { i, firm, fm, books } = slot;
+        let Slot {
+            i,
+            firm,
+            credit,
+            fm,
+            books,
+        } = slot;
         let Shared {
             s,
             t,
@@ -108,7 +114,7 @@ impl FirmPhase for Production<'_> {
                     || streams.uniform(firm.generation, i as u64, Purpose::InsuranceReach) < insurance.reach
             };
             let bank_type = &s.banks.types[bank_of[firm.main_bank as usize]];
-            let short_of_finance = fm.need > fm.granted + 1e-9;
+            let short_of_finance = fm.need > credit.granted + 1e-9;
             let motive = short_of_finance && bank_type.products.contains(&ProductKind::InsuranceBacked);
             let w = world;
             let buyer_default = (o.export[DC] * w.default_collection + o.export[OA] * w.default_open_account)
@@ -148,7 +154,7 @@ impl FirmPhase for Production<'_> {
         };
         if o.export[LC] > 0.0 {
             book(
-                t + u32::from(fm.term[LC]),
+                t + u32::from(credit.term[LC]),
                 Backing::Lc,
                 share_lc * o.export[LC],
                 share_lc * o.export_good[LC],
@@ -158,7 +164,7 @@ impl FirmPhase for Production<'_> {
             if o.export[term] > 0.0 {
                 let face = share_rest * o.export[term];
                 let good = share_rest * o.export_good[term];
-                let due = t + u32::from(fm.term[term]);
+                let due = t + u32::from(credit.term[term]);
                 book(due, Backing::Insured, insured_share * face, insured_share * good);
                 book(
                     due,

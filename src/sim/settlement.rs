@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::pages::prefetch;
 use super::parallel::{FIRM_CHUNK, FirmPhase, Slot, Sums, run_alone};
 use super::rng::{Draw, Purpose};
-use super::state::{Recovery, Replication, Shared};
+use super::state::{FirmMonth, Recovery, Replication, Shared};
 
 /// Receivables and loans falling due are settled; firms that cannot pay
 /// default, and defaults spread along guarantee chains.
@@ -105,7 +105,9 @@ impl FirmPhase for Collection<'_> {
     type Sums = CollectionSums;
 
     fn firm(&self, slot: Slot, sums: &mut CollectionSums) {
-        let Slot { i, firm, fm, books } = slot;
+        let Slot {
+            i, firm, fm, books, ..
+        } = slot;
         let Shared {
             s,
             t,
@@ -405,8 +407,10 @@ fn close_loans(rep: &mut Replication) {
             let mut closings = Vec::new();
             for (r, loan) in loans.iter().enumerate() {
                 if let Some(next) = loans.get(r + 8) {
-                    // The line with the outcome of the borrower's month.
-                    prefetch(&month[next.firm as usize].pay_ratio, 8);
+                    // The outcome of the borrower's month: its first
+                    // fields, up to the need (`FirmMonth`).
+                    let outcome = std::mem::offset_of!(FirmMonth, need);
+                    prefetch(&month[next.firm as usize], outcome);
                 }
                 closings.extend(closing(r, loan));
             }

@@ -146,14 +146,13 @@ impl Orders {
     }
 }
 
-/// What the phases of one month know about one firm. Laid out in
-/// declaration order (`repr(C)`) in 256 bytes, four cache lines: the
-/// fields the credit market reads and writes, for firms it serves in
-/// score order, share the first line.
-#[derive(Debug, Clone, Copy)]
+/// What the credit market reads and writes of a firm's month, for the
+/// firms it serves in score order: one cache line (`repr(C, align(64))`),
+/// kept apart from the rest of the month (`FirmMonth`), so that a bank
+/// fetches one line of an applicant's month.
+#[derive(Debug, Clone, Copy, Default)]
 #[repr(C, align(64))]
-pub struct FirmMonth {
-    // --- the credit market's line
+pub struct CreditMonth {
     /// Part of the need not yet financed.
     pub unfinanced: f64,
     pub granted: f64,
@@ -173,8 +172,29 @@ pub struct FirmMonth {
     /// The application failed documentation and KYC checks this month.
     pub documents_rejected: bool,
     pub approved: bool,
+}
 
-    // --- the rest
+/// What the phases of one month know about one firm, besides what the
+/// credit market uses (`CreditMonth`). Laid out in declaration order
+/// (`repr(C)`): what closing the loans reads of a borrower's month comes
+/// first.
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+pub struct FirmMonth {
+    /// Share of receivable-backed loans due now that their pool paid, by
+    /// `Backing`.
+    pub pay_ratio: [f64; POOLS],
+    /// A defaulter's entry in `Replication::recoveries`, or `NO_RECOVERY`.
+    pub recovery: u32,
+    /// Paid everything due this month at settlement.
+    pub paid_due: bool,
+    pub defaulted: bool,
+    /// Defaulted because a guarantee it gave was called.
+    pub chain_default: bool,
+    pub discouraged: bool,
+    pub entered_export: bool,
+    /// Had debt at the start of the month.
+    pub borrower: bool,
     /// Financing need at the start of the month (0 if none).
     pub need: f64,
     pub orders: Orders,
@@ -182,20 +202,6 @@ pub struct FirmMonth {
     pub lost_export: f64,
     pub lost_total: f64,
     pub gross_profit: f64,
-    /// Share of receivable-backed loans due now that their pool paid, by
-    /// `Backing`.
-    pub pay_ratio: [f64; POOLS],
-    /// A defaulter's entry in `Replication::recoveries`, or `NO_RECOVERY`.
-    pub recovery: u32,
-    pub discouraged: bool,
-    pub entered_export: bool,
-    /// Had debt at the start of the month.
-    pub borrower: bool,
-    /// Paid everything due this month at settlement.
-    pub paid_due: bool,
-    pub defaulted: bool,
-    /// Defaulted because a guarantee it gave was called.
-    pub chain_default: bool,
 }
 
 /// No entry in `Replication::recoveries`.
@@ -215,30 +221,19 @@ pub struct Recovery {
 impl Default for FirmMonth {
     fn default() -> Self {
         FirmMonth {
-            unfinanced: 0.0,
-            granted: 0.0,
-            red_clause_room: 0.0,
-            packing_room: 0.0,
-            import_room: 0.0,
-            visited: [0; MAX_SEARCH],
-            term: [0; 4],
-            visits: 0,
-            applied: false,
-            documents_rejected: false,
-            approved: false,
+            pay_ratio: [0.0; POOLS],
+            recovery: NO_RECOVERY,
+            paid_due: false,
+            defaulted: false,
+            chain_default: false,
+            discouraged: false,
+            entered_export: false,
+            borrower: false,
             need: 0.0,
             orders: Orders::default(),
             lost_export: 0.0,
             lost_total: 0.0,
             gross_profit: 0.0,
-            pay_ratio: [0.0; POOLS],
-            recovery: NO_RECOVERY,
-            discouraged: false,
-            entered_export: false,
-            borrower: false,
-            paid_due: false,
-            defaulted: false,
-            chain_default: false,
         }
     }
 }
@@ -283,9 +278,19 @@ impl Shared<'_> {
 }
 
 impl<'a> Replication<'a> {
-    /// The month's shared state, and the firms' slots and pool books to
-    /// change, borrowed together (a per-firm phase needs both).
-    pub fn split(&mut self) -> (Shared<'_>, &mut [Firm], &mut [FirmMonth], &mut [PoolBooks]) {
+    /// The month's shared state, and the firms' slots (firm, the credit
+    /// market's part of its month, the rest of its month) and pool books
+    /// to change, borrowed together (a per-firm phase needs both).
+    #[allow(clippy::type_complexity)]
+    pub fn split(
+        &mut self,
+    ) -> (
+        Shared<'_>,
+        &mut [Firm],
+        &mut [CreditMonth],
+        &mut [FirmMonth],
+        &mut [PoolBooks],
+    ) {
         let shared = Shared {
             s: self.scenario,
             setup: &self.setup,
@@ -296,7 +301,13 @@ impl<'a> Replication<'a> {
                 .world
                 .export_cost_factor(self.initial_fx, self.scenario.world.export_cost_fx_elasticity),
         };
-        (shared, &mut self.firms, &mut self.month, &mut self.books)
+        (
+            shared,
+            &mut self.firms,
+            &mut self.credit,
+            &mut self.month,
+            &mut self.books,
+        )
     }
 }
 
@@ -315,6 +326,9 @@ pub struct Replication<'a> {
     pub world: World,
     pub initial_fx: f64,
     pub firms: Vec<Firm>,
+    /// This month's scratch, per firm: the credit market's part, and the
+    /// rest.
+    pub credit: Vec<CreditMonth>,
     pub month: Vec<FirmMonth>,
     /// This month's defaulters' recoveries (see `FirmMonth::recovery`).
     pub recoveries: Vec<Recovery>,
