@@ -135,16 +135,6 @@ impl PoolBook {
         taken
     }
 
-    /// The indemnity the insurer pays the firm in `month`.
-    pub fn indemnity(&self, month: u32) -> f64 {
-        self.indemnity[index(month)]
-    }
-
-    /// Removes and returns the indemnity due in `month`.
-    fn take_indemnity(&mut self, month: u32) -> f64 {
-        std::mem::take(&mut self.indemnity[index(month)])
-    }
-
     pub fn is_empty(&self) -> bool {
         *self == PoolBook::default()
     }
@@ -220,6 +210,10 @@ impl PoolBooks {
 pub struct Dues {
     /// The firm's book in its chunk's `PoolBooks`, or `NO_BOOK`.
     book: u32,
+    /// Bit k set: the book may hold an indemnity at place k of the loans'
+    /// ring (clear: it holds none), so that sums over the months need not
+    /// read the book for indemnities, which few firms are ever owed.
+    indemnities: u8,
     face: [f64; POOL_SLOTS],
     loan_owed: [f64; DUE_SLOTS],
     good: [f64; POOL_SLOTS],
@@ -234,6 +228,7 @@ impl Default for Dues {
             good: [0.0; POOL_SLOTS],
             loan_pledged: [0.0; DUE_SLOTS],
             book: NO_BOOK,
+            indemnities: 0,
         }
     }
 }
@@ -266,7 +261,26 @@ impl Dues {
         if self.book != NO_BOOK {
             books.close(self.book);
             self.book = NO_BOOK;
+            self.indemnities = 0;
         }
+    }
+
+    /// The indemnity due at place `k` of the loans' ring.
+    fn indemnity_at(&self, k: usize, book: Option<&PoolBook>) -> f64 {
+        match book {
+            Some(book) if self.indemnities & (1 << k) != 0 => book.indemnity[k],
+            _ => 0.0,
+        }
+    }
+
+    /// Removes and returns the indemnity due in `month`.
+    fn take_indemnity(&mut self, month: u32, books: &mut PoolBooks) -> f64 {
+        let k = index(month);
+        if self.book == NO_BOOK || self.indemnities & (1 << k) == 0 {
+            return 0.0;
+        }
+        self.indemnities &= !(1 << k);
+        std::mem::take(&mut books.get_mut(self.book).indemnity[k])
     }
 
     /// A copy of what falls due in `month` (within the receivables'
@@ -278,7 +292,7 @@ impl Dues {
             face: self.face[pool_index(month)],
             good: self.good[pool_index(month)],
             pools: book.map_or([Pool::default(); POOLS], |b| b.pools(month)),
-            indemnity: book.map_or(0.0, |b| b.indemnity(month)),
+            indemnity: self.indemnity_at(k, book),
             loan_owed: self.loan_owed[k],
             loan_pledged: self.loan_pledged[k],
         }
@@ -295,7 +309,9 @@ impl Dues {
     /// An indemnity the insurer will pay in `month`, kept in the pool
     /// book (opened if the firm has none).
     pub fn add_indemnity(&mut self, month: u32, amount: f64, books: &mut PoolBooks) {
-        self.book_mut(books).indemnity[index(month)] += amount;
+        let k = index(month);
+        self.book_mut(books).indemnity[k] += amount;
+        self.indemnities |= 1 << k;
     }
 
     /// A loan on the firm's own credit falling due in `month`: what is
@@ -320,10 +336,9 @@ impl Dues {
     /// receivables' horizon).
     pub fn take(&mut self, month: u32, books: &mut PoolBooks) -> DueMonth {
         let mut taken = self.take_outside_pools(month);
+        taken.indemnity = self.take_indemnity(month, books);
         if self.book != NO_BOOK {
-            let book = books.get_mut(self.book);
-            taken.pools = book.take(month);
-            taken.indemnity = book.take_indemnity(month);
+            taken.pools = books.get_mut(self.book).take(month);
         }
         taken
     }
@@ -351,11 +366,7 @@ impl Dues {
             face: 0.0,
             good: 0.0,
             pools: [Pool::default(); POOLS],
-            indemnity: if self.book != NO_BOOK {
-                books.get_mut(self.book).take_indemnity(month)
-            } else {
-                0.0
-            },
+            indemnity: self.take_indemnity(month, books),
             loan_owed: std::mem::take(&mut self.loan_owed[k]),
             loan_pledged: std::mem::take(&mut self.loan_pledged[k]),
         }
@@ -369,19 +380,21 @@ impl Dues {
     /// receivables shared that ring: months beyond the receivables'
     /// horizon add +0 at face value, which changes no bit.
     pub fn receivables_total(&self, from: u32, books: &PoolBooks) -> f64 {
+        // Face value by place: months from..=from + MAX_TERM_MONTHS.
+        let mut by_place = [0.0; DUE_SLOTS];
+        let (mut place, mut slot) = (index(from), pool_index(from));
+        for _ in 0..POOL_SLOTS {
+            by_place[place] = self.face[slot];
+            place = if place + 1 == DUE_SLOTS { 0 } else { place + 1 };
+            slot = if slot + 1 == POOL_SLOTS { 0 } else { slot + 1 };
+        }
+        if self.indemnities == 0 {
+            // Every indemnity is +0, and face + 0 = face (face ≥ +0).
+            return by_place.iter().sum();
+        }
         let book = self.book(books);
-        let last_receivable = from + MAX_TERM_MONTHS;
         (0..DUE_SLOTS)
-            .map(|k| {
-                // The month in from..from + DUE_SLOTS that has place k.
-                let month = from + (k + DUE_SLOTS - index(from)) as u32 % DUE_SLOTS as u32;
-                let face = if month <= last_receivable {
-                    self.face[pool_index(month)]
-                } else {
-                    0.0
-                };
-                face + book.map_or(0.0, |b| b.indemnity[k])
-            })
+            .map(|k| by_place[k] + self.indemnity_at(k, book))
             .sum()
     }
 
@@ -403,7 +416,7 @@ impl Dues {
             } else {
                 (0.0, 0.0)
             };
-            let indemnity = book.map_or(0.0, |book| book.indemnity[i]);
+            let indemnity = self.indemnity_at(i, book);
             cumulative += self.loan_owed[i] - (1.0 - prudence) * (face - pool_owed) - indemnity;
             worst = worst.max(cumulative);
         }
