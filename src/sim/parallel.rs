@@ -2,13 +2,13 @@
 //!
 //! A phase's per-firm work touches only that firm's slot (its `Firm`,
 //! `CreditMonth` and `FirmMonth`, and the pool books of its chunk, where
-//! it opens, changes or closes only its own) and reads shared state; its random draws come
-//! from streams
-//! keyed by firm, so they do not depend on which thread runs them. What
-//! the firms add to the month's tally and ledger is summed per chunk of
-//! `FIRM_CHUNK` firms in id order, and the chunks' sums are added in chunk
-//! order (DESIGN.md §1: fixed-size chunks, then in order). The chunks do
-//! not depend on the thread count, so neither does any floating-point sum.
+//! it opens, changes or closes only its own) and reads shared state; its
+//! random draws come from streams keyed by firm, so they do not depend
+//! on which thread runs them. What the firms add to the month's tally
+//! and ledger is summed per chunk of `FIRM_CHUNK` firms in id order, and
+//! the chunks' sums are added in chunk order (DESIGN.md §1: fixed-size
+//! chunks, then in order). The chunks do not depend on the thread count,
+//! so neither does any floating-point sum.
 
 use std::time::{Duration, Instant};
 
