@@ -335,31 +335,19 @@ impl Dues {
     /// Removes and returns what falls due in `month` (within the
     /// receivables' horizon).
     pub fn take(&mut self, month: u32, books: &mut PoolBooks) -> DueMonth {
-        let mut taken = self.take_outside_pools(month);
-        taken.indemnity = self.take_indemnity(month, books);
+        let mut taken = self.take_beyond_receivables(month, books);
+        let r = pool_index(month);
+        taken.face = std::mem::take(&mut self.face[r]);
+        taken.good = std::mem::take(&mut self.good[r]);
         if self.book != NO_BOOK {
             taken.pools = books.get_mut(self.book).take(month);
         }
         taken
     }
 
-    /// Removes and returns what falls due in `month` (within the
-    /// receivables' horizon) outside the pool book.
-    fn take_outside_pools(&mut self, month: u32) -> DueMonth {
-        let k = index(month);
-        let r = pool_index(month);
-        DueMonth {
-            face: std::mem::take(&mut self.face[r]),
-            good: std::mem::take(&mut self.good[r]),
-            pools: [Pool::default(); POOLS],
-            indemnity: 0.0,
-            loan_owed: std::mem::take(&mut self.loan_owed[k]),
-            loan_pledged: std::mem::take(&mut self.loan_pledged[k]),
-        }
-    }
-
-    /// Removes and returns what falls due in `month`, a month beyond the
-    /// receivables' horizon: loans and indemnities only.
+    /// Removes and returns what falls due in `month` outside the
+    /// receivables: loans and indemnities (all that falls due in a month
+    /// beyond the receivables' horizon).
     pub fn take_beyond_receivables(&mut self, month: u32, books: &mut PoolBooks) -> DueMonth {
         let k = index(month);
         DueMonth {
