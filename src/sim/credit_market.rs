@@ -703,16 +703,15 @@ impl<'a> Slots<'a> {
     }
 }
 
-/// A loan a bank granted, as the month's tally and ledger count it.
+/// What the month's tally and ledger need of a loan a bank granted,
+/// besides the loan itself: one for each of the desk's new loans, in the
+/// same order (the amount, product and SME flag are the loan's).
 #[derive(Debug, Clone, Copy)]
 struct Lent {
-    amount: f64,
     rate: f64,
     /// The guarantee fee, 0 without a guarantee (the fees' sums start at
     /// +0 and only grow, so adding it changes no bit then).
     guarantee_fee: f64,
-    product: ProductKind,
-    sme: bool,
 }
 
 /// The banks' queues and desks, kept from month to month so that their
@@ -754,12 +753,13 @@ impl DeskState {
             rep.tally.sme_screened += 1;
             rep.tally.sme_screening_error += error;
         }
-        for lent in self.lent.drain(..) {
-            rep.ledger.deposits_raised += lent.amount;
+        debug_assert_eq!(self.lent.len(), self.loans.len(), "one record per new loan");
+        for (lent, loan) in self.lent.drain(..).zip(&self.loans) {
+            rep.ledger.deposits_raised += loan.principal;
             rep.ledger.handling_costs += handling;
             rep.ledger.guarantee_fees += lent.guarantee_fee;
             rep.accounts.guarantee_fees += lent.guarantee_fee;
-            tally_credit(&mut rep.tally, lent.product, lent.sme, lent.amount, lent.rate);
+            tally_credit(&mut rep.tally, loan.product, loan.sme, loan.principal, lent.rate);
         }
         for credited in self.supported.drain(..) {
             record_support(&mut rep.tally, &credited);
@@ -1272,11 +1272,8 @@ fn lend(desk: &mut Desk, i: usize, applicant: &Applicant, loan: &Approval) {
         0.0
     };
     desk.out.lent.push(Lent {
-        amount,
         rate: offer.rate_annual,
         guarantee_fee: fee,
-        product,
-        sme: applicant.sme,
     });
     // SAFETY: firm i is in this bank's queue, and no other reference to
     // its slot is alive.
