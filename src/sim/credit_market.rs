@@ -723,9 +723,8 @@ pub struct Desks {
     desks: Vec<DeskState>,
 }
 
-/// A bank's round: its queue as screened, and what its decisions add to
-/// the month's tally and ledger, with its new loans (buffers kept from
-/// round to round).
+/// A bank's round: what its decisions add to the month's tally and
+/// ledger, with its new loans (buffers kept from round to round).
 ///
 /// The sums are applied after the round in bank order, each list in the
 /// order the bank made its decisions, so that every sum is the same
@@ -734,7 +733,6 @@ pub struct Desks {
 /// matter; counts need no order at all.
 #[derive(Debug, Clone, Default)]
 struct DeskState {
-    screened: Vec<Screened>,
     /// Score errors |s − s_true| of the SMEs screened, in queue (id) order.
     sme_screening_errors: Vec<f64>,
     lent: Vec<Lent>,
@@ -860,9 +858,10 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
     // Fetched this many applicants ahead, a firm is in cache when its
     // turn comes.
     const AHEAD: usize = 4;
-    // Screen everyone first: the observed score orders the queue.
-    let mut screened = std::mem::take(&mut desk.out.screened);
-    screened.clear();
+    // Screen everyone first: the observed score orders the queue. Like
+    // the sort's, this buffer lives only while the bank serves: at most
+    // one per thread rather than one per bank, kept from month to month.
+    let mut screened = Vec::with_capacity(queue.len());
     for (k, &i) in queue.iter().enumerate() {
         if let Some(&next) = queue.get(k + AHEAD) {
             desk.slots.prefetch_scalars(next as usize);
@@ -979,7 +978,6 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
             }
         }
     }
-    desk.out.screened = screened;
 }
 
 /// Highest loan rate a bank may charge, as a multiple of the policy rate:
