@@ -193,7 +193,7 @@ impl<'a> Replication<'a> {
             banks,
             // Loans are read in the order of their firms at settlement.
             loans: vec_on_huge_pages(n),
-            desks: Default::default(),
+            queues: Default::default(),
             groups,
             tally: Default::default(),
             ledger: Default::default(),

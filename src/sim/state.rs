@@ -9,7 +9,7 @@ use crate::model::product::{POOLS, PRODUCT_COUNT, ProductKind};
 use crate::model::{Bank, Firm, Groups, Loan, SizeRule, World};
 use crate::scenario::{Scenario, TermMix};
 
-use super::credit_market::Desks;
+use super::credit_market::Queues;
 use super::ledger::Ledger;
 use super::rng::Streams;
 
@@ -337,8 +337,8 @@ pub struct Replication<'a> {
     pub books: Vec<PoolBooks>,
     pub banks: Vec<Bank>,
     pub loans: Vec<Loan>,
-    /// The credit market's buffers, empty between months.
-    pub desks: Desks,
+    /// The banks' queues, empty between months.
+    pub queues: Queues,
     pub groups: Groups,
     pub tally: Tally,
     pub ledger: Ledger,
