@@ -317,8 +317,8 @@ pub fn banks_lend(rep: &mut Replication) {
     let min_loan = s.banks.min_loan_kusd.max(1e-9);
     // Firms still looking for finance, in id order: the list only shrinks
     // from round to round. The first round's visits, to the main banks,
-    // are noted in the same pass that finds the applicants.
-    let mut picks = visit_main_banks(rep, min_loan);
+    // were noted in phase 4.
+    let mut picks = std::mem::take(&mut rep.applicants);
     let mut searching: Vec<u32> = Vec::with_capacity(picks.len());
     let Queues(mut queues) = std::mem::take(&mut rep.queues);
     queues.resize_with(n_banks, Vec::new);
@@ -406,32 +406,6 @@ impl Sums for Outcomes {
     }
 }
 
-/// The search's first round: each firm that applied, passed the
-/// documentation checks and still lacks at least `min_loan` visits its
-/// main bank, and notes the visit. In parallel over chunks of firms;
-/// returns (firm, bank) in id order.
-fn visit_main_banks(rep: &mut Replication, min_loan: f64) -> Vec<(u32, u16)> {
-    let picks: Vec<Vec<(u32, u16)>> = rep
-        .credit
-        .par_chunks_mut(FIRM_CHUNK)
-        .zip(rep.firms.par_chunks(FIRM_CHUNK))
-        .enumerate()
-        .map(|(c, (credit, firms))| {
-            let first = c * FIRM_CHUNK;
-            let mut picks = Vec::new();
-            for (k, (fm, firm)) in credit.iter_mut().zip(firms).enumerate() {
-                if fm.applied && !fm.documents_rejected && fm.unfinanced >= min_loan {
-                    fm.visited[0] = firm.main_bank;
-                    fm.visits = 1;
-                    picks.push(((first + k) as u32, firm.main_bank));
-                }
-            }
-            picks
-        })
-        .collect();
-    picks.concat()
-}
-
 /// Round `round` ≥ 1 of the search: each firm of `searching` (in id
 /// order) still short of `min_loan` visits a bank it has not visited, at
 /// random, and notes the visit. In parallel over chunks of firms; returns
@@ -442,7 +416,7 @@ fn visit_other_banks(
     round: usize,
     min_loan: f64,
 ) -> Vec<(u32, u16)> {
-    debug_assert!(round > 0, "the first round is `visit_main_banks`");
+    debug_assert!(round > 0, "the first round's visits are noted in phase 4");
     let n_banks = rep.banks.len();
     let (streams, t) = (rep.streams, rep.t);
     // Where each chunk of firms starts in the (sorted) list.

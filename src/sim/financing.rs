@@ -56,8 +56,10 @@ impl FirmPhase for Need<'_> {
 ///
 /// Reads: need, belief, this month's orders. Writes: `applied`,
 /// `discouraged`, `unfinanced`, and the room for pre-shipment and import
-/// finance (`red_clause_room`, `packing_room`, `import_room`); tallies
-/// requests and discouraged SMEs.
+/// finance (`red_clause_room`, `packing_room`, `import_room`), and the
+/// visit to the main bank that opens the credit market's search
+/// (`visited`, `visits`, `Replication::applicants`); tallies requests and
+/// discouraged SMEs.
 ///
 /// Rule: a firm whose believed chance of approval is below the threshold
 /// does not apply (discouraged borrowers; Kon & Storey 2003) — unless it
@@ -85,6 +87,8 @@ impl FirmPhase for Applications<'_> {
         let Shared { s, t, streams, .. } = self.0;
         let threshold = s.firms.belief.discouragement_threshold;
         let min_loan = s.banks.min_loan_kusd;
+        // What the credit market's rounds lend at least (`banks_lend`).
+        let min_lent = min_loan.max(1e-9);
         let prudence = s.firms.receipts_prudence;
         let products = &s.banks.products;
         let red_clause_share = s.world.payment_terms.red_clause_share;
@@ -124,12 +128,21 @@ impl FirmPhase for Applications<'_> {
             }
             credit.import_room =
                 products.import_lc.advance_ratio * imported * costs.export * fm.orders.export_total();
+            // The credit market's first round: the firm goes to its main
+            // bank, noted here, where the firm is at hand, rather than in
+            // a pass of its own over all firms.
+            if !credit.documents_rejected && credit.unfinanced >= min_lent {
+                credit.visited[0] = firm.main_bank;
+                credit.visits = 1;
+                sums.applicants.push((i as u32, firm.main_bank));
+            }
         }
     }
 }
 
 impl NeedSums {
-    /// Tallies the month's needs, applications and discouraged firms.
+    /// Tallies the month's needs, applications and discouraged firms, and
+    /// notes the firms that go to their main bank first.
     pub fn record(self, rep: &mut Replication) {
         let tally = &mut rep.tally;
         for class in 0..4 {
@@ -139,6 +152,7 @@ impl NeedSums {
             tally.applications[class] += self.applications[class];
         }
         tally.sme_rejections[Rejection::Documentation.tally_index()] += self.sme_documents_rejected;
+        rep.applicants = self.applicants;
     }
 }
 
@@ -151,6 +165,9 @@ pub struct NeedSums {
     discouraged: [u32; 4],
     applications: [u32; 4],
     sme_documents_rejected: u32,
+    /// The firms that go to their main bank first, in id order, with the
+    /// bank (`Replication::applicants`).
+    applicants: Vec<(u32, u16)>,
 }
 
 impl Sums for NeedSums {
@@ -162,5 +179,6 @@ impl Sums for NeedSums {
             self.applications[class] += later.applications[class];
         }
         self.sme_documents_rejected += later.sme_documents_rejected;
+        self.applicants.extend(later.applicants);
     }
 }

@@ -201,6 +201,7 @@ impl<'a> Replication<'a> {
             accounts: Default::default(),
             defaulted_principal_12m: [0.0; 12],
             recoveries: Vec::new(),
+            applicants: Vec::new(),
             books: vec![PoolBooks::default(); n.div_ceil(FIRM_CHUNK)],
             initial_firms: n,
         }

@@ -332,6 +332,10 @@ pub struct Replication<'a> {
     pub month: Vec<FirmMonth>,
     /// This month's defaulters' recoveries (see `FirmMonth::recovery`).
     pub recoveries: Vec<Recovery>,
+    /// The firms that go to their main bank in the credit market's first
+    /// round, in id order, with that bank: noted in phase 4, where each
+    /// firm decides, and served in phase 5.
+    pub applicants: Vec<(u32, u16)>,
     /// Firms' receivable pool books, one store per chunk of
     /// `FIRM_CHUNK` firms (see `Dues::book`).
     pub books: Vec<PoolBooks>,
