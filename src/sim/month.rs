@@ -282,6 +282,40 @@ mod tests {
         }
     }
 
+    /// Phase 4 sends to the credit market's first round exactly the firms
+    /// that applied, passed the documentation checks and still need at
+    /// least the smallest loan, in id order, each to its main bank, and
+    /// notes that visit in the firm's month.
+    #[test]
+    fn applicants_go_to_their_main_bank_first() {
+        let s = scenario::load("policy_package", &[Override::new("simulation.firms", "9000")]).unwrap();
+        let min_lent = s.banks.min_loan_kusd.max(1e-9);
+        let mut rep = Replication::new(&s, 2);
+        let applications = PHASES.iter().position(|(name, _)| *name == APPLICATIONS).unwrap();
+        for _ in 0..6 {
+            for (_, phase) in &PHASES[..=applications] {
+                phase(&mut rep);
+            }
+            let expected: Vec<(u32, u16)> = (rep.firms.iter().zip(&rep.credit).enumerate())
+                .filter(|(_, (_, c))| c.applied && !c.documents_rejected && c.unfinanced >= min_lent)
+                .map(|(i, (f, _))| (i as u32, f.main_bank))
+                .collect();
+            assert!(!expected.is_empty(), "month {}", rep.t);
+            assert_eq!(rep.applicants, expected, "month {}", rep.t);
+            for (i, c) in rep.credit.iter().enumerate() {
+                let first = expected.binary_search_by_key(&(i as u32), |&(j, _)| j).is_ok();
+                assert_eq!(c.visits, first as u8, "firm {i}, month {}", rep.t);
+                if first {
+                    assert_eq!(c.visited[0], rep.firms[i].main_bank);
+                }
+            }
+            for (_, phase) in &PHASES[applications + 1..] {
+                phase(&mut rep);
+            }
+            rep.t += 1;
+        }
+    }
+
     /// The profile lists every phase once, in the order of `PHASES`, with
     /// time for the phases run together.
     #[test]
