@@ -83,22 +83,7 @@ fn pool_index(month: u32) -> usize {
     month as usize % POOL_SLOTS
 }
 
-/// Bytes in one row of a pool book: one pool's amounts over the ring.
-pub const BOOK_ROW_BYTES: usize = std::mem::size_of::<[f64; POOL_SLOTS]>();
-
 impl PoolBook {
-    /// Where, in bytes from the start of a book, pool `backing`'s rows
-    /// lie: what is owed on it, then its face and good values. For asking
-    /// the CPU for only the rows a phase will read.
-    pub fn row_offsets(backing: Backing) -> [usize; 3] {
-        let b = backing as usize * BOOK_ROW_BYTES;
-        [
-            std::mem::offset_of!(PoolBook, owed) + b,
-            std::mem::offset_of!(PoolBook, face) + b,
-            std::mem::offset_of!(PoolBook, good) + b,
-        ]
-    }
-
     /// The receivables of one kind due in `month` (within the
     /// receivables' horizon).
     pub fn pool(&self, month: u32, backing: Backing) -> Pool {

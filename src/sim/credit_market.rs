@@ -4,11 +4,11 @@
 
 use crate::metrics::Tally;
 use crate::model::bank::{PriceInputs, bucket_of, capital_room, loan_rate, score_of};
-use crate::model::firm::{BOOK_ROW_BYTES, MAX_TERM_MONTHS, NEVER, NO_BOOK, Pool, PoolBook, PoolBooks};
+use crate::model::firm::{MAX_TERM_MONTHS, NEVER, NO_BOOK, Pool, PoolBook, PoolBooks};
 use crate::model::government::guarantee::GuaranteeFund;
 use crate::model::government::{eligible, guarantee};
 use crate::model::loan::EXIM;
-use crate::model::product::{Backing, POOLS, PREFERENCE, PRODUCT_COUNT};
+use crate::model::product::{Backing, PREFERENCE, PRODUCT_COUNT};
 use crate::model::{Bank, Firm, Groups, Loan, PaymentTerm, ProductKind, World};
 use crate::scenario::{BankType, Scenario};
 
@@ -646,21 +646,17 @@ impl<'a> Slots<'a> {
         }
     }
 
-    /// Asks the CPU to start loading the `rows` of firm `i`'s pool book,
-    /// if it has one, once the firm itself is in cache (the firm says
-    /// where the book is).
+    /// Asks the CPU to start loading firm `i`'s pool book, if it has one,
+    /// once the firm itself is in cache (the firm says where the book is).
     ///
     /// # Safety
     /// As for `read`.
-    unsafe fn prefetch_book(&self, i: usize, rows: &BookRows) {
-        if i < self.len && !rows.as_slice().is_empty() {
+    unsafe fn prefetch_book(&self, i: usize) {
+        if i < self.len {
             // SAFETY: in bounds; nobody writes by the caller's contract.
             let firm = unsafe { &*self.firms.add(i) };
             if let Some(book) = self.book_ptr(i, firm) {
-                let start = book.cast::<u8>().cast_const();
-                for &offset in rows.as_slice() {
-                    prefetch(start.wrapping_add(offset), BOOK_ROW_BYTES);
-                }
+                prefetch(book, std::mem::size_of::<PoolBook>());
             }
         }
     }
@@ -674,47 +670,6 @@ impl<'a> Slots<'a> {
         assert!(i < self.len);
         // SAFETY: in bounds; nobody writes by the caller's contract.
         unsafe { (&*self.firms.add(i), &*self.credit.add(i)) }
-    }
-}
-
-/// The rows of a pool book that serving reads or writes for a bank's
-/// products: what is owed on the pool a receivable-backed loan adds to
-/// (`book_debt`), and the pool's face and good values where a request is
-/// sized on the receivables (`requests`). A book holds 416 bytes; a bank
-/// of the baseline, whose only receivable-backed product is the packing
-/// loan, needs one row of 40.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct BookRows {
-    offsets: [usize; 3 * POOLS],
-    len: usize,
-}
-
-impl BookRows {
-    fn for_products(offered: &[ProductKind]) -> Self {
-        let mut rows = BookRows {
-            offsets: [0; 3 * POOLS],
-            len: 0,
-        };
-        for &product in offered.iter().filter(|p| p.receivable_backed()) {
-            let [owed, face, good] = PoolBook::row_offsets(product.backing());
-            rows.add(owed);
-            if sized_on_receivables(product) {
-                rows.add(face);
-                rows.add(good);
-            }
-        }
-        rows
-    }
-
-    fn add(&mut self, offset: usize) {
-        if !self.as_slice().contains(&offset) {
-            self.offsets[self.len] = offset;
-            self.len += 1;
-        }
-    }
-
-    fn as_slice(&self) -> &[usize] {
-        &self.offsets[..self.len]
     }
 }
 
@@ -903,7 +858,6 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
         n_offered += 1;
     }
     let offered = &offered[..n_offered];
-    let book_rows = BookRows::for_products(offered);
     for (
         k,
         &Screened {
@@ -916,7 +870,7 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
         }
         if let Some(next) = screened.get(k + AHEAD / 2) {
             // SAFETY: that firm is in this bank's queue.
-            unsafe { desk.slots.prefetch_book(next.firm as usize, &book_rows) };
+            unsafe { desk.slots.prefetch_book(next.firm as usize) };
         }
         let i = i as usize;
         for &product in offered {
@@ -1199,16 +1153,6 @@ fn requests(
             Requests::one(t + tenor, fm.unfinanced)
         }
     }
-}
-
-/// Whether requests for `product` are sized on the receivables in the
-/// firm's pool book, one for each month a pool of its kind falls due (the
-/// first arm of `requests`).
-fn sized_on_receivables(product: ProductKind) -> bool {
-    matches!(
-        product,
-        ProductKind::LcNegotiation | ProductKind::InsuranceBacked | ProductKind::Factoring
-    )
 }
 
 /// Standard deviation of a credit officer's error on z: the bank's staff
@@ -1566,60 +1510,6 @@ mod tests {
     /// r = 0.045 + 0.02 + 0.05·0.2/0.95/(1/3) + 0.3/(100/3) = 0.105579.
     /// The main bank's error kept in `Firm` is the one drawn for the pair,
     /// for the initial firms and for entrants in reused slots.
-    #[test]
-    fn serving_prefetches_only_the_book_rows_of_its_products() {
-        use ProductKind::*;
-        let rows = |products: &[ProductKind]| {
-            let mut offsets = BookRows::for_products(products).as_slice().to_vec();
-            offsets.sort();
-            offsets
-        };
-        let [owed_lc, face_lc, good_lc] = PoolBook::row_offsets(Backing::Lc);
-        let [owed_open, face_open, good_open] = PoolBook::row_offsets(Backing::Open);
-        assert_eq!(rows(&[WorkingCapital, ImportLc]), Vec::<usize>::new());
-        // The baseline's banks: one row.
-        assert_eq!(rows(&[PackingLoan, WorkingCapital]), vec![owed_lc]);
-        assert_eq!(rows(&[RedClause, PackingLoan]), vec![owed_lc]);
-        let mut expected = vec![owed_lc, face_lc, good_lc, owed_open, face_open, good_open];
-        expected.sort();
-        assert_eq!(rows(&[PackingLoan, LcNegotiation, Factoring]), expected);
-        // Rows of 40 bytes, inside the book and apart.
-        let mut all = rows(&ProductKind::ALL);
-        assert_eq!(all.len(), 9);
-        all.push(std::mem::size_of::<PoolBook>());
-        assert!(all.windows(2).all(|w| w[1] - w[0] >= BOOK_ROW_BYTES));
-        assert_eq!(BOOK_ROW_BYTES, 40);
-    }
-
-    #[test]
-    fn requests_read_the_pool_book_exactly_for_products_sized_on_receivables() {
-        let s = Scenario::default();
-        let t = 10;
-        let fm = CreditMonth {
-            unfinanced: 500.0,
-            red_clause_room: 80.0,
-            packing_room: 90.0,
-            import_room: 70.0,
-            term: [0, 2, 3, 1],
-            ..CreditMonth::default()
-        };
-        let mut book = PoolBook::default();
-        for backing in Backing::ALL_POOLS {
-            for due in t + 1..=t + MAX_TERM_MONTHS {
-                book.add(due, backing, 100.0, 90.0);
-            }
-        }
-        for product in ProductKind::ALL {
-            let with = requests(&s, t, Some(&book), &fm, product);
-            let without = requests(&s, t, None, &fm, product);
-            assert_eq!(
-                with.as_slice() != without.as_slice(),
-                sized_on_receivables(product),
-                "{product:?}"
-            );
-        }
-    }
-
     #[test]
     fn firms_keep_their_main_banks_lasting_screening_error() {
         let mut s = Scenario::default();
