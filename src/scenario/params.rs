@@ -878,6 +878,15 @@ pub struct Banks {
     pub types: Vec<BankType>,
 }
 
+impl Banks {
+    /// The smallest amount the credit market lends or looks for:
+    /// `min_loan_kusd`, and above zero even when that is 0, so that a
+    /// firm's need rounded down to nothing ends its search.
+    pub fn min_lent_kusd(&self) -> f64 {
+        self.min_loan_kusd.max(1e-9)
+    }
+}
+
 impl Default for Banks {
     fn default() -> Self {
         Banks {

@@ -169,7 +169,7 @@ pub fn evaluate(
     let bt = lender.bank_type;
     let reg = &s.government.regulator;
     let terms = product.terms(&s.banks.products);
-    let min_loan = s.banks.min_loan_kusd.max(1e-9);
+    let min_loan = s.banks.min_lent_kusd();
     let cover = support.cover();
     if applicant.sme && product.firm_risk() {
         let th = &bt.sme_thresholds;
@@ -314,7 +314,7 @@ pub fn banks_lend(rep: &mut Replication) {
         policy_rate: rep.world.policy_rate,
         deposit_rate: rep.world.deposit_rate,
     };
-    let min_loan = s.banks.min_loan_kusd.max(1e-9);
+    let min_loan = s.banks.min_lent_kusd();
     // Firms still looking for finance, in id order: the list only shrinks
     // from round to round. The first round's visits, to the main banks,
     // were noted in phase 4.
@@ -877,7 +877,7 @@ fn serve_queue(desk: &mut Desk, queue: &[u32]) {
             // SAFETY: firm i is in this bank's queue (as for every `read`
             // and `get` below).
             let (firm, fm) = unsafe { desk.slots.read(i) };
-            if fm.unfinanced < s.banks.min_loan_kusd.max(1e-9) {
+            if fm.unfinanced < s.banks.min_lent_kusd() {
                 break;
             }
             // SAFETY: as for `read` above.
@@ -1331,7 +1331,7 @@ fn tally_credit(tally: &mut Tally, product: ProductKind, sme: bool, amount: f64,
 fn exim_lends(rep: &mut Replication) {
     let s = rep.scenario;
     let p = &s.government.exim.direct;
-    let min_loan = s.banks.min_loan_kusd.max(1e-9);
+    let min_loan = s.banks.min_lent_kusd();
     let w = &rep.world;
     let mut applicants: Vec<(f64, usize)> = rep
         .firms

@@ -88,7 +88,7 @@ impl FirmPhase for Applications<'_> {
         let threshold = s.firms.belief.discouragement_threshold;
         let min_loan = s.banks.min_loan_kusd;
         // What the credit market's rounds lend at least (`banks_lend`).
-        let min_lent = min_loan.max(1e-9);
+        let min_lent = s.banks.min_lent_kusd();
         let prudence = s.firms.receipts_prudence;
         let products = &s.banks.products;
         let red_clause_share = s.world.payment_terms.red_clause_share;

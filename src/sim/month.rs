@@ -289,7 +289,7 @@ mod tests {
     #[test]
     fn applicants_go_to_their_main_bank_first() {
         let s = scenario::load("policy_package", &[Override::new("simulation.firms", "9000")]).unwrap();
-        let min_lent = s.banks.min_loan_kusd.max(1e-9);
+        let min_lent = s.banks.min_lent_kusd();
         let mut rep = Replication::new(&s, 2);
         let applications = PHASES.iter().position(|(name, _)| *name == APPLICATIONS).unwrap();
         for _ in 0..6 {
