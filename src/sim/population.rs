@@ -1,5 +1,7 @@
 //! The initial population, entrants and guarantee groups.
 
+use rayon::prelude::*;
+
 use crate::math::{exp, ln, powf};
 use crate::model::firm::{NEVER, NO_GROUP, PoolBooks};
 use crate::model::government::GovernmentState;
@@ -146,7 +148,8 @@ impl<'a> Replication<'a> {
         );
         let room = n.max((n as f64 * growth).round() as usize) + 1;
         let mut firms: Vec<Firm> = vec_on_huge_pages(room);
-        firms.extend((0..n).map(|i| {
+        // Each firm from its own stream, so drawn in parallel, in id order.
+        firms.par_extend((0..n).into_par_iter().map(|i| {
             let mut rng = streams.rng(0, i as u64, Purpose::Population);
             let mut firm = new_firm(s, &setup, &world, &mut rng, Birth::Initial);
             firm.main_bank_error = lasting_screening_error(&streams, &firm, firm.main_bank as usize, i);
